@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "fulcrum",
+    products: [
+        .executable(name: "fulcrum", targets: ["fulcrum"]),
+        .library(name: "FulcrumKit", targets: ["WeightFiles", "Network", "Rescaling", "Evaluation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C layer: the only place raw C headers are imported.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Safe Swift over libhdf5: files, groups, datasets, attributes, errors.
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // Tensors and every weight-file format, read and atomic write-back.
+        .target(name: "WeightFiles", dependencies: [
+            "HDF5",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        // The network graph, its builders and the homogeneity analysis.
+        .target(name: "Network", dependencies: [
+            "WeightFiles",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Objectives, solvers, exact power-of-two mode, applying scales.
+        .target(name: "Rescaling", dependencies: ["Network", "WeightFiles", "CBLAS"]),
+        // Forward evaluation (BLAS), probes, the equivalence certificate.
+        .target(name: "Evaluation", dependencies: ["Network", "WeightFiles", "Rescaling", "CBLAS"]),
+        // The command line: one file per subcommand.
+        .target(name: "FulcrumCLI", dependencies: [
+            "WeightFiles", "Network", "Rescaling", "Evaluation",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "fulcrum", dependencies: ["FulcrumCLI"]),
+
+        // Shared test helpers: fixture paths, running the built tool.
+        .target(name: "TestSupport", dependencies: ["WeightFiles"], path: "Tests/Support"),
+        .testTarget(name: "WeightFilesTests", dependencies: ["WeightFiles", "TestSupport"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "TestSupport"]),
+    ]
+)

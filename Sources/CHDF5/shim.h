@@ -1,0 +1,39 @@
+#ifndef FULCRUM_CHDF5_SHIM_H
+#define FULCRUM_CHDF5_SHIM_H
+// The macros of libhdf5 that Swift cannot import (they expand to globals or
+// calls), exposed as static inline functions. Nothing else belongs here.
+#include <hdf5.h>
+
+static inline hid_t fulcrum_H5P_DEFAULT(void) { return H5P_DEFAULT; }
+static inline hid_t fulcrum_H5S_ALL(void) { return H5S_ALL; }
+static inline hid_t fulcrum_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline unsigned fulcrum_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
+static inline unsigned fulcrum_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
+static inline unsigned fulcrum_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
+static inline unsigned fulcrum_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
+static inline size_t fulcrum_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t fulcrum_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+static inline hid_t fulcrum_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
+static inline hid_t fulcrum_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t fulcrum_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
+static inline hid_t fulcrum_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+
+static inline hid_t fulcrum_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t fulcrum_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t fulcrum_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t fulcrum_H5T_NATIVE_UINT8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t fulcrum_H5T_NATIVE_INT16(void) { return H5T_NATIVE_INT16; }
+static inline hid_t fulcrum_H5T_NATIVE_UINT16(void) { return H5T_NATIVE_UINT16; }
+static inline hid_t fulcrum_H5T_NATIVE_INT32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t fulcrum_H5T_NATIVE_UINT32(void) { return H5T_NATIVE_UINT32; }
+static inline hid_t fulcrum_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t fulcrum_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t fulcrum_H5T_NATIVE_HBOOL(void) { return H5T_NATIVE_HBOOL; }
+static inline hid_t fulcrum_H5T_C_S1(void) { return H5T_C_S1; }
+static inline hid_t fulcrum_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
+static inline hid_t fulcrum_H5T_IEEE_F32BE(void) { return H5T_IEEE_F32BE; }
+static inline hid_t fulcrum_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
+static inline hid_t fulcrum_H5T_IEEE_F64BE(void) { return H5T_IEEE_F64BE; }
+static inline hid_t fulcrum_H5T_STD_REF_OBJ(void) { return H5T_STD_REF_OBJ; }
+
+#endif

@@ -1,0 +1,4 @@
+import FulcrumCLI
+import Foundation
+
+exit(FulcrumMain.run())
