@@ -26,13 +26,21 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
     public func contains(_ name: String) throws -> Bool {
         try HDF5Library.call {
             var prefix = ""
-            for component in name.split(separator: "/", omittingEmptySubsequences: true) {
+            let components = name.split(separator: "/", omittingEmptySubsequences: true)
+            for (index, component) in components.enumerated() {
                 prefix += prefix.isEmpty ? String(component) : "/" + component
                 let exists = try location.check(H5Lexists(handle.id, prefix, fulcrum_H5P_DEFAULT()), "look up \(prefix)")
-                if exists == 0 { return false }
+                guard exists > 0,
+                      try location.check(H5Oexists_by_name(handle.id, prefix, fulcrum_H5P_DEFAULT()), "look up \(prefix)") > 0
+                else { return false }
+                if index < components.count - 1 {
+                    var info = H5O_info_t()
+                    try location.check(H5Oget_info_by_name2(handle.id, prefix, &info, UInt32(H5O_INFO_BASIC), fulcrum_H5P_DEFAULT()),
+                                       "look up \(prefix)")
+                    if info.type != H5O_TYPE_GROUP { return false }
+                }
             }
-            guard !prefix.isEmpty else { return true }
-            return try location.check(H5Oexists_by_name(handle.id, prefix, fulcrum_H5P_DEFAULT()), "look up \(prefix)") > 0
+            return true
         }
     }
 
