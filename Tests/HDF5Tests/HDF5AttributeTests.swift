@@ -5,7 +5,9 @@ import TestSupport
 
 @Suite struct HDF5AttributeTests {
     @Test func variableAndFixedLengthStringsRoundTripInTheirOwnForm() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("a.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("a.h5")
         let fixed = HDF5StringStorage.fixedASCII(7)
         let spacePadded = HDF5StringStorage(length: .fixed(6), charset: .ascii, padding: .spacePadded)
         do {
@@ -38,7 +40,9 @@ import TestSupport
     }
 
     @Test func rewritingAnAttributeKeepsItsStorage() throws {
-        let directory = try Fixtures.temporaryDirectory()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let original = directory.appendingPathComponent("o.h5"), copy = directory.appendingPathComponent("c.h5")
         do {
             let root = try HDF5File.create(original.path).root()
@@ -54,7 +58,9 @@ import TestSupport
     }
 
     @Test func numericAttributes() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("n.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("n.h5")
         let matrix = HDF5AttributeValue.numbers(.float64, shape: [2, 2], bytes: bytes(of: [1.0, 2, 3, 4]))
         let empty = HDF5AttributeValue.numbers(.float64, shape: [0], bytes: [])
         do {
@@ -79,7 +85,9 @@ import TestSupport
     }
 
     @Test func longListsAreSplitAsKerasSplitsThem() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("s.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("s.h5")
         // 3000 names of 30 bytes: 90000 bytes, so numpy.array_split into 2
         // parts of 1500 (45000 bytes each).
         let names = (0..<3000).map { String(format: "layer_with_a_long_name_%07d", $0) }
@@ -110,7 +118,9 @@ import TestSupport
     }
 
     @Test func stringTooLongForAnAttributeIsRefused() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("l.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("l.h5")
         let root = try HDF5File.create(url.path).root()
         let error = try #require(throws: HDF5Error.self) {
             try root.setStringList("names", [String(repeating: "x", count: 70000)], storage: .variableUTF8)

@@ -39,7 +39,9 @@ import TestSupport
 
     @Test(arguments: cases)
     func writesAndReadsEveryElementType(_ testCase: Case) throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("t.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("t.h5")
         let (data, printed) = Self.sample(testCase.element)
         let options = HDF5DatasetOptions(byteOrder: testCase.order, chunks: testCase.chunked ? [2, 1] : nil,
                                          filters: testCase.chunked ? [.shuffle, .deflate(level: 4)] : [])
@@ -75,7 +77,9 @@ import TestSupport
     }
 
     @Test func scalarDataset() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("s.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("s.h5")
         let file = try HDF5File.create(url.path)
         let dataset = try file.root().createDataset("iteration", element: .int64, shape: [], bytes: bytes(of: [Int64(42)]))
         #expect(dataset.shape == [])
@@ -84,7 +88,9 @@ import TestSupport
     }
 
     @Test func bfloat16StoredAsOpaqueReadsAsBFloat16() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("bf.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("bf.h5")
         let data = bytes(of: [UInt16(0x3F80), 0x4000])
         do {
             let file = try HDF5File.create(url.path)
@@ -99,7 +105,9 @@ import TestSupport
     }
 
     @Test func writeInPlaceChangesOnlyThatDatasetsData() throws {
-        let directory = try Fixtures.temporaryDirectory()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let original = directory.appendingPathComponent("original.h5")
         do {
             let file = try HDF5File.create(original.path)
@@ -136,7 +144,9 @@ import TestSupport
     }
 
     @Test func writeRejectsWrongByteCount() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("w.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("w.h5")
         let file = try HDF5File.create(url.path)
         let dataset = try file.root().createDataset("x", element: .float32, shape: [3], bytes: bytes(of: [Float](repeating: 0, count: 3)))
         let error = try #require(throws: HDF5Error.self) { try dataset.write(bytes(of: [Float(1)])) }
@@ -145,7 +155,9 @@ import TestSupport
     }
 
     @Test func unavailableFilterIsReportedAndWritesAreRefused() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("lzf.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("lzf.h5")
         let data = bytes(of: (0..<8).map(Float.init))
         do {
             // h5py adds LZF (id 32000) as an optional filter; this libhdf5

@@ -5,7 +5,9 @@ import TestSupport
 
 @Suite struct HDF5FileTests {
     @Test func notHDF5GivesErrorNamingThePathAndHDF5sReason() throws {
-        let directory = try Fixtures.temporaryDirectory()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let url = directory.appendingPathComponent("notes.h5")
         try Data("just some text, not HDF5\n".utf8).write(to: url)
         let error = try #require(throws: HDF5Error.self) { try HDF5File.open(url.path) }
@@ -16,14 +18,18 @@ import TestSupport
     }
 
     @Test func missingFileGivesErrorNamingThePath() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("absent.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("absent.h5")
         let error = try #require(throws: HDF5Error.self) { try HDF5File.open(url.path) }
         #expect(error.description.contains(url.path))
         #expect(error.description.contains("No such file"))
     }
 
     @Test func truncatedFileGivesErrorNamingThePath() throws {
-        let directory = try Fixtures.temporaryDirectory()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.directory
         let url = directory.appendingPathComponent("whole.h5")
         do {
             let file = try HDF5File.create(url.path)
@@ -43,7 +49,9 @@ import TestSupport
     }
 
     @Test func createdFilesAreReproducibleByteForByte() throws {
-        let directory = try Fixtures.temporaryDirectory()
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let directory = scratch.directory
         func make(_ name: String) throws -> Data {
             let url = directory.appendingPathComponent(name)
             let file = try HDF5File.create(url.path)
@@ -62,14 +70,18 @@ import TestSupport
     }
 
     @Test func createRefusesToReplaceUnlessAsked() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("x.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("x.h5")
         try HDF5File.create(url.path).close()
         #expect(throws: HDF5Error.self) { try HDF5File.create(url.path) }
         try HDF5File.create(url.path, overwrite: true).close()
     }
 
     @Test func readOnlyFilesRefuseWrites() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("x.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("x.h5")
         do {
             let file = try HDF5File.create(url.path)
             try file.root().createDataset("x", element: .int32, shape: [2], bytes: bytes(of: [Int32(1), 2]))

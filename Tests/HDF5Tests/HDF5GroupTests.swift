@@ -5,7 +5,9 @@ import TestSupport
 
 @Suite struct HDF5GroupTests {
     @Test func childrenInNameOrCreationOrder() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("g.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("g.h5")
         do {
             let root = try HDF5File.create(url.path).root()
             let plain = try root.createGroup("plain")
@@ -30,7 +32,9 @@ import TestSupport
     }
 
     @Test func nestedPathsAndLookups() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("n.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("n.h5")
         do {
             let root = try HDF5File.create(url.path).root()
             try root.createDataset("model_weights/dense/sequential/dense/kernel", element: .float32, shape: [2, 3],
@@ -52,7 +56,9 @@ import TestSupport
     }
 
     @Test func invalidDatasetNamesAreRefused() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("i.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("i.h5")
         let root = try HDF5File.create(url.path).root()
         for name in ["", "a//b", "/abs", "a/", ".", "a/../b"] {
             #expect(throws: HDF5Error.self) {
@@ -62,7 +68,9 @@ import TestSupport
     }
 
     @Test func objectsAreReleasedWhenTheirOwnersGo() throws {
-        let url = try Fixtures.temporaryDirectory().appendingPathComponent("r.h5")
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("r.h5")
         let file = try HDF5File.create(url.path)
         do {
             let root = try file.root()
