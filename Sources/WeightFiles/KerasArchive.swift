@@ -17,14 +17,20 @@ import ZIPFoundation
 /// deletes the file at once (the open handle keeps it readable); nothing
 /// is left behind.
 public struct KerasArchive: WeightFile {
+    /// The archive's path.
     public let url: URL
+    /// Always `kerasArchive`.
     public var format: FileFormat { .kerasArchive }
+    /// Always `keras`.
     public var framework: Framework { .keras }
+    /// Dataset paths inside model.weights.h5 (`layers/dense/vars/0`),
+    /// depth-first in ascending name order.
     public var tensorNames: [String] { weights.tensorNames }
     /// config.json, as Keras wrote it.
     public let architectureJSON: String?
     /// metadata.json (Keras version, save date), as Keras wrote it.
     public let metadataJSON: String?
+    /// Layers with weights, named and ordered as config.json has them.
     public let layerWeights: [LayerWeights]
     /// The optimizer's variables (`optimizer/vars/<i>`).
     public var optimizerTensorNames: [String] { weights.optimizerTensorNames }
@@ -81,10 +87,12 @@ public struct KerasArchive: WeightFile {
                             layerWeights: layerWeights(weights, config: config), members: members, weights: weights)
     }
 
+    /// Shape and dtype of a tensor of model.weights.h5.
     public func info(_ name: String) throws -> TensorInfo {
         try rethrowingWithArchivePath { try weights.info(name) }
     }
 
+    /// One tensor of model.weights.h5, C order, native byte order.
     public func read(_ name: String) throws -> Tensor {
         try rethrowingWithArchivePath { try weights.read(name) }
     }
