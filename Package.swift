@@ -43,7 +43,7 @@ let package = Package(
         // Shared test helpers: fixture paths, running the built tool.
         .target(name: "TestSupport", dependencies: ["WeightFiles"], path: "Tests/Support"),
         .testTarget(name: "WeightFilesTests", dependencies: ["WeightFiles", "TestSupport"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "Rescaling", "TestSupport"]),
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "TestSupport"]),
     ]
