@@ -68,6 +68,8 @@ public struct HDF5WeightFile: WeightFile {
     }
 
     let entries: [String: Entry]
+    /// For Keras 3 `.weights.h5`: every `vars` group under `layers/`.
+    let keras3Owners: [Keras3Owner]
     let file: HDF5File
     /// How errors name the file: its path, or `archive.keras (model.weights.h5)`.
     let displayPath: String
@@ -114,6 +116,7 @@ public struct HDF5WeightFile: WeightFile {
         backend = scan.backend
         skippedDatasets = scan.skipped
         entries = scan.entries
+        keras3Owners = scan.keras3Owners
     }
 
     func entry(_ name: String) throws -> Entry {
