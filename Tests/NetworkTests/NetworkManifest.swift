@@ -71,6 +71,16 @@ struct NetworkManifest: Decodable {
         (shared?.files ?? []).filter { $0.network != nil }.map(\.path)
     }
 
+    /// The file whose first tensor is compressed with h5py's LZF filter,
+    /// which libhdf5 lacks: its network can be analysed (shapes only), but
+    /// its values cannot be read.
+    static let unreadableFile = "hdf5_variants/lzf.h5"
+
+    /// Every network file whose values can be read (all but `unreadableFile`).
+    static var readableNetworkFiles: [String] {
+        networkFiles.filter { $0 != unreadableFile }
+    }
+
     /// The file entry and its network entry for `path`.
     static func entry(_ path: String) throws -> (File, String, NetworkEntry) {
         let manifest = try shared ?? load()
