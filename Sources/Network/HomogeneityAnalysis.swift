@@ -21,6 +21,7 @@ import WeightFiles
 ///   conv's input axis in `groups` blocks). Running statistics and ε are
 ///   never touched.
 public struct HomogeneityAnalysis: Sendable {
+    /// The network analysed.
     public let network: Network
     /// Per-sample output shape of every node (see `Network.shapes(in:)`).
     public let shapes: [[Int]]
