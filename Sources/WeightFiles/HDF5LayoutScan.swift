@@ -143,8 +143,7 @@ struct HDF5LayoutScan {
     /// The subgroup `name` of `parent`, or nil when there is none (or it is
     /// not a group).
     static func group(_ parent: HDF5Group, _ name: String) throws -> HDF5Group? {
-        guard try parent.contains(name) else { return nil }
-        guard let link = try parent.children().first(where: { $0.name == name }), link.kind == .group else { return nil }
+        guard try parent.link(name)?.kind == .group else { return nil }
         return try parent.group(name)
     }
 

@@ -17,14 +17,20 @@ import ZIPFoundation
 /// deletes the file at once (the open handle keeps it readable); nothing
 /// is left behind.
 public struct KerasArchive: WeightFile {
+    /// The archive's path.
     public let url: URL
+    /// Always `kerasArchive`.
     public var format: FileFormat { .kerasArchive }
+    /// Always `keras`.
     public var framework: Framework { .keras }
+    /// Dataset paths inside model.weights.h5 (`layers/dense/vars/0`),
+    /// depth-first in ascending name order.
     public var tensorNames: [String] { weights.tensorNames }
     /// config.json, as Keras wrote it.
     public let architectureJSON: String?
     /// metadata.json (Keras version, save date), as Keras wrote it.
     public let metadataJSON: String?
+    /// Layers with weights, named and ordered as config.json has them.
     public let layerWeights: [LayerWeights]
     /// The optimizer's variables (`optimizer/vars/<i>`).
     public var optimizerTensorNames: [String] { weights.optimizerTensorNames }
@@ -35,6 +41,8 @@ public struct KerasArchive: WeightFile {
     /// One member of the archive, as write-back must reproduce it.
     struct Member: Sendable {
         var path: String
+        /// A folder entry (`assets/`), which has no data.
+        var isDirectory: Bool
         var compressionMethod: UInt16
         var modificationDate: Date?
         var permissions: UInt16?
@@ -53,11 +61,11 @@ public struct KerasArchive: WeightFile {
         let archive = try readableArchive(url)
         var members: [Member] = []
         for entry in archive {
-            guard entry.type == .file else {
-                throw WeightFileError.malformed(path: path, reason: "a Keras archive holds only files, but '\(entry.path)' is a \(entry.type)")
+            guard entry.type != .symlink else {
+                throw WeightFileError.malformed(path: path, reason: "a Keras archive holds files and folders, but '\(entry.path)' is a symbolic link")
             }
             let attributes = entry.fileAttributes
-            members.append(Member(path: entry.path, compressionMethod: entry.isCompressed ? CompressionMethod.deflate.rawValue : 0,
+            members.append(Member(path: entry.path, isDirectory: entry.type == .directory, compressionMethod: entry.isCompressed ? CompressionMethod.deflate.rawValue : 0,
                                   modificationDate: attributes[.modificationDate] as? Date,
                                   permissions: (attributes[.posixPermissions] as? NSNumber).map { UInt16(truncatingIfNeeded: $0.intValue) }))
         }
@@ -81,10 +89,12 @@ public struct KerasArchive: WeightFile {
                             layerWeights: layerWeights(weights, config: config), members: members, weights: weights)
     }
 
+    /// Shape and dtype of a tensor of model.weights.h5.
     public func info(_ name: String) throws -> TensorInfo {
         try rethrowingWithArchivePath { try weights.info(name) }
     }
 
+    /// One tensor of model.weights.h5, C order, native byte order.
     public func read(_ name: String) throws -> Tensor {
         try rethrowingWithArchivePath { try weights.read(name) }
     }
