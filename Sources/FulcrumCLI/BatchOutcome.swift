@@ -1,3 +1,5 @@
+import Foundation
+
 /// How one item of a batch ended.
 public enum BatchStatus: Sendable, Equatable {
     /// Done, and every check held.
@@ -54,8 +56,10 @@ public struct BatchSummary: Sendable, Equatable {
         return lines
     }
 
-    /// `message` starting with `path`, unless it already names it first.
+    /// `message` starting with `path`, unless it already names the file
+    /// first (as given, or as the absolute path readers report).
     public static func prefixed(_ message: String, path: String) -> String {
-        message.hasPrefix(path) ? message : "\(path): \(message)"
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return message.hasPrefix(path) || message.hasPrefix(absolute) ? message : "\(path): \(message)"
     }
 }
