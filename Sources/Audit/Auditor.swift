@@ -22,7 +22,7 @@ public enum Auditor {
             layers.append(try layerMetrics(matrix, following: following, groups: groups, norms: norms, options: options))
         }
 
-        let lpq = try LpqNorm.value(structure: structure, p: options.p, q: options.q, tensors: &tensors)
+        let lpq = try LpqNorm.value(network: network, p: options.p, q: options.q, tensors: &tensors)
         let balancedMinimum = try BalancedMinimum.value(of: subject, p: options.p, q: options.q)
         var pathNorms: [Double?] = []
         var pathNote: String?

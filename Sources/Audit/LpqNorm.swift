@@ -1,38 +1,36 @@
 import Network
 import WeightFiles
 
-/// The entrywise ℓ_{p,q} objective of Saul (TMLR 2023) over the parameters a
-/// rescaling moves: Σ over rows of (Σ_j |θ_j|^p)^(q/p), where a row is
-/// every element of one node's parameters with the same output coordinate
-/// (a weight row with its bias, a BN channel's γ and β).
+/// The entrywise ℓ_{p,q} objective of Saul (TMLR 2023) over every layer of
+/// the network: Σ over rows of (Σ_j |θ_j|^p)^(q/p), where a row is one
+/// output unit of a linear or conv2d node (its weight row with its bias) or
+/// one channel of a batch norm (its γ and β). Rows of tensors the rescaling
+/// does not move (the output layer's bias) count too, so the value is the
+/// norm of the whole network and its ratio to the balanced minimum says how
+/// far from balanced the network is.
 enum LpqNorm {
-    /// The objective at the stored weights. p and q are finite and ≥ 1
-    /// (checked by the configuration).
-    static func value(structure: RescalingStructure, p: Double, q: Double, tensors: inout TensorTable) throws -> Double {
-        // node → per-output-coordinate Σ|θ|^p, in first-seen node order.
-        var rows: [String: [Double]] = [:]
-        var order: [String] = []
-        for role in structure.parameters {
-            let values = try tensors.values(role.tensor, node: role.node)
-            let shape = role.shape
-            guard role.outAxis < shape.count, values.count == shape.reduce(1, *) else {
-                throw AuditError.invalidLayer(node: role.node,
-                    reason: "tensor '\(role.tensor)' does not fit its rescaling role (shape \(shape), out axis \(role.outAxis))")
-            }
-            let outSize = shape[role.outAxis]
-            let outStride = shape[(role.outAxis + 1)...].reduce(1, *)
-            if rows[role.node] == nil { order.append(role.node) }
-            var sums = rows[role.node] ?? []
-            if sums.count < outSize { sums += [Double](repeating: 0, count: outSize - sums.count) }
-            for (index, value) in values.enumerated() {
-                let o = (index / outStride) % outSize
-                sums[o] += p == 2 ? value * value : pow(abs(value), p)
-            }
-            rows[role.node] = sums
-        }
+    /// The objective over the values `tensors` holds (overrides included).
+    /// p and q are finite and ≥ 1 (checked by the configuration).
+    static func value(network: Network, p: Double, q: Double, tensors: inout TensorTable) throws -> Double {
         var total = 0.0
-        for node in order {
-            for sum in rows[node] ?? [] { total += q == p ? sum : pow(sum, q / p) }
+        func addRow(_ sumOfPowers: Double) { total += q == p ? sumOfPowers : pow(sumOfPowers, q / p) }
+        func power(_ value: Double) -> Double { p == 2 ? value * value : pow(abs(value), p) }
+        for node in network.nodes {
+            if let matrix = try LayerMatrix.of(node, layout: network.layout, tensors: &tensors) {
+                for o in 0..<matrix.outUnits {
+                    var sum = matrix.bias.map { power($0[o]) } ?? 0
+                    for k in 0..<matrix.fanIn { sum += power(matrix.values[o * matrix.fanIn + k]) }
+                    addRow(sum)
+                }
+            } else if case let .batchNorm(bn) = node.op {
+                let gamma = try bn.gamma.map { try tensors.values($0, node: node.name) }
+                let beta = try bn.beta.map { try tensors.values($0, node: node.name) }
+                let channels = gamma?.count ?? beta?.count ?? 0
+                guard (gamma?.count ?? channels) == channels, (beta?.count ?? channels) == channels else {
+                    throw AuditError.invalidLayer(node: node.name, reason: "γ and β have different lengths")
+                }
+                for c in 0..<channels { addRow((gamma.map { power($0[c]) } ?? 0) + (beta.map { power($0[c]) } ?? 0)) }
+            }
         }
         return total
     }

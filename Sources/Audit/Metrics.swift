@@ -99,9 +99,9 @@ public struct NetworkMetrics: Sendable, Equatable {
     /// The exponents of the ℓ_{p,q} norm.
     public var p: Double
     public var q: Double
-    /// Σ over rows of (Σ_j |θ_j|^p)^(q/p), rows being a node's parameters
-    /// with one output coordinate (a weight row with its bias, a BN
-    /// channel's γ and β), over every parameter the rescaling moves.
+    /// Σ over rows of (Σ_j |θ_j|^p)^(q/p) over every layer: a row is one
+    /// output unit of a linear or conv2d node (weight row and bias) or one
+    /// batch-norm channel (γ and β). See `LpqNorm`.
     public var lpqNorm: Double
     /// The smallest value of that objective over all rescalings (the
     /// balanced point), or nil when it was not computed.

@@ -14,6 +14,10 @@ struct TensorTable {
         return tensor
     }
 
+    /// Replaces the values `values(_:node:)` returns for `name` (same
+    /// count as the stored tensor), e.g. by rescaled ones.
+    mutating func override(_ name: String, values: [Double]) { cache[name] = values }
+
     /// The tensor's elements in C order as Double.
     mutating func values(_ name: String, node: String) throws -> [Double] {
         if let cached = cache[name] { return cached }
