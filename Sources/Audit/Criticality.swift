@@ -11,7 +11,7 @@ struct FollowingActivation: Equatable, Sendable {
     /// layer's consumers go to different activations.
     var name: String
     /// 2 for ReLU, 2/(1+α²) for LeakyReLU (PReLU: α² averaged over its
-    /// channels), 1 for identity (a following linear layer, add, or the
+    /// channels), 1 for identity (a following linear or conv layer, or the
     /// network output) and for tanh; nil for every other activation and for
     /// mixed consumers.
     var critical: Double?
@@ -19,9 +19,10 @@ struct FollowingActivation: Equatable, Sendable {
     static let identity = FollowingActivation(name: "identity", critical: 1)
 
     /// The activation reached from `index` by following its consumers
-    /// through ops that leave the scale of a unit alone (batch norm,
-    /// pooling, flatten, reshape). A linear, conv, add or concatenate
-    /// consumer, or no consumer at all, means identity.
+    /// through ops that carry a unit's value on without an activation
+    /// (batch norm, pooling, flatten, reshape, a residual add,
+    /// concatenate). A linear or conv consumer, or reaching the network
+    /// output, means identity.
     static func after(node index: Int, in network: Network, tensors: inout TensorTable) throws -> FollowingActivation {
         var found: [FollowingActivation] = []
         var seen = Set<Int>()
@@ -33,11 +34,12 @@ struct FollowingActivation: Equatable, Sendable {
             for consumer in next where seen.insert(consumer).inserted {
                 let node = network.nodes[consumer]
                 switch node.op {
-                case .batchNorm, .maxPool2d, .avgPool2d, .globalAvgPool2d, .globalMaxPool2d, .flatten, .reshape:
+                case .batchNorm, .maxPool2d, .avgPool2d, .globalAvgPool2d, .globalMaxPool2d, .flatten, .reshape,
+                     .add, .concatenate:
                     frontier.append(consumer)
                 case let .activation(activation):
                     found.append(try of(activation, node: node.name, tensors: &tensors))
-                case .input, .linear, .conv2d, .add, .concatenate:
+                case .input, .linear, .conv2d:
                     found.append(.identity)
                 }
             }
