@@ -43,12 +43,18 @@ public final class HDF5File: @unchecked Sendable {
     /// Creates a new, empty HDF5 file at `path` (replacing one that exists
     /// when `overwrite`, else failing). Modification times are not recorded
     /// in it (`H5Pset_obj_track_times(…, 0)`), so the same content written
-    /// the same way gives the same bytes.
-    public static func create(_ path: String, overwrite: Bool = false) throws -> HDF5File {
+    /// the same way gives the same bytes. With `tracksCreationOrder` the
+    /// root group records the order links are made in (h5py's
+    /// `track_order=True`), so readers list them in that order.
+    public static func create(_ path: String, overwrite: Bool = false, tracksCreationOrder: Bool = false) throws -> HDF5File {
         let location = HDF5Location(file: path, object: nil)
         return try HDF5Library.call {
             let fcpl = try HDF5Handle(H5Pcreate(fulcrum_H5P_FILE_CREATE()), .propertyList, location, "create file property list")
             try location.check(H5Pset_obj_track_times(fcpl.id, false), "switch off time tracking")
+            if tracksCreationOrder {
+                try location.check(H5Pset_link_creation_order(fcpl.id, UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)),
+                                   "track creation order")
+            }
             let flags = overwrite ? fulcrum_H5F_ACC_TRUNC() : fulcrum_H5F_ACC_EXCL()
             let id = H5Fcreate(path, flags, fcpl.id, fulcrum_H5P_DEFAULT())
             let handle = try HDF5Handle(id, .file, location, "create")

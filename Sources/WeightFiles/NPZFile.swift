@@ -15,7 +15,9 @@ import ZIPFoundation
 public struct NPZFile: WeightFile {
     public let url: URL
     public var format: FileFormat { .npz }
-    public var framework: Framework { .unknown }
+    /// Guessed from the member names (`fc1.weight` → pytorch; `arr_0` →
+    /// unknown), see `Framework.guess(fromTensorNames:)`.
+    public var framework: Framework { Framework.guess(fromTensorNames: tensorNames) }
     public var tensorNames: [String] { members.map(\.name) }
     public var architectureJSON: String? { nil }
     public var layerWeights: [LayerWeights] { [] }
@@ -53,10 +55,17 @@ public struct NPZFile: WeightFile {
                     reason: "a zip archive but not an .npz: member '\(memberPath)' is not a .npy array")
             }
             var data = Data()
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in data.append(chunk) }
+                checksum = try archive.extract(entry, skipCRC32: false) { chunk in data.append(chunk) }
             } catch {
                 throw WeightFileError.malformed(path: path, reason: "member '\(memberPath)': cannot extract (\(NPZFile.describe(error)))")
+            }
+            // ZIPFoundation computes the checksum of what it extracted but
+            // leaves the comparison to the caller.
+            guard checksum == entry.checksum, UInt64(data.count) == entry.uncompressedSize else {
+                throw WeightFileError.malformed(path: path, reason:
+                    "member '\(memberPath)': CRC-32 checksum mismatch or short data: the member is corrupt")
             }
             let attributes = entry.fileAttributes
             members.append(Member(

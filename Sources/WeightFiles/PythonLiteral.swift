@@ -124,6 +124,7 @@ indirect enum PythonLiteral {
 
         mutating func string() throws(ParseError) -> String {
             let quote = characters[position]
+            let start = position
             position += 1
             var result = ""
             while position < characters.count {
@@ -147,7 +148,7 @@ indirect enum PythonLiteral {
                     result.unicodeScalars.append(character)
                 }
             }
-            throw fail("unterminated string")
+            throw ParseError(offset: start, reason: "unterminated string")
         }
 
         mutating func integer() throws(ParseError) -> Int {
