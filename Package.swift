@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["WeightFiles", "HDF5"], path: "Tests/Support"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "WeightFilesTests", dependencies: ["WeightFiles", "TestSupport"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "Rescaling", "TestSupport"]),
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "WeightFiles", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Network", "WeightFiles", "TestSupport"]),
