@@ -23,7 +23,7 @@ public enum Auditor {
         }
 
         let lpq = try LpqNorm.value(network: network, p: options.p, q: options.q, tensors: &tensors)
-        let balancedMinimum = try BalancedMinimum.value(of: subject, p: options.p, q: options.q)
+        let balancedMinimum = try BalancedMinimum.value(of: subject, p: options.p, q: options.q, tensors: &tensors)
         var pathNorms: [Double?] = []
         var pathNote: String?
         for q in [1.0, 2.0] {

@@ -70,6 +70,9 @@ import WeightFiles
         expectClose(fc2.orthogonalityError, 77, "fc2 orth")
         #expect(fc2.rescalableUnits == 0 && fc2.balanceMean == nil && fc2.deadUnits == 0)
         #expect(metrics.network.lpqNorm == 105)
+        // Unit 1 balances to 2·√(1·4) = 4 instead of 1 + 4; unit 0 is balanced, unit 2 dead.
+        expectClose(metrics.network.lpqBalancedMin, 104, tolerance: 1e-10, "balanced minimum")
+        expectClose(metrics.network.unbalanceRatio, 105.0 / 104, tolerance: 1e-10, "unbalance ratio")
         #expect(metrics.network.pathNormL1 == 38)
         expectClose(metrics.network.pathNormL2, 630.0.squareRoot(), "path ℓ2")
         #expect(metrics.network.deadUnits == 1 && metrics.network.rescalableUnits == 3 && metrics.network.blockedUnits == 1)
@@ -133,6 +136,7 @@ import WeightFiles
         #expect(metrics.layers[0].nanCount == 1 && metrics.layers[0].infCount == 1)
         #expect(metrics.layers[0].singularMax == nil && metrics.layers[0].conditionNumber == nil)
         #expect(metrics.network.nanCount == 2 && metrics.network.infCount == 1)
+        #expect(metrics.network.lpqBalancedMin == nil && metrics.network.unbalanceRatio == nil)
         let failures = AuditConfig().failures(of: metrics)
         #expect(failures.map(\.key) == ["forbid_nan", "forbid_inf"])
     }

@@ -9,11 +9,16 @@ import Testing
     static let cases: [(String, String)] = [
         ("torch_mlp", "torch_mlp/model.safetensors"),
         ("torch_mlp", "torch_mlp/model.npz"),
+        ("torch_mlp", "torch_mlp/model.h5"),
         ("torch_cnn", "torch_cnn/model.safetensors"),
         ("torch_cnn", "torch_cnn/model.npz"),
+        ("torch_cnn", "torch_cnn/model.h5"),
         ("torch_resnet", "torch_resnet/model.safetensors"),
         ("torch_blockers", "torch_blockers/model.safetensors"),
         ("torch_input_skip", "torch_input_skip/model.safetensors"),
+        ("keras_mlp", "keras_mlp/model.h5"),
+        ("keras_cnn", "keras_cnn/model.h5"),
+        ("keras_resnet", "keras_resnet/model.h5"),
     ]
 
     @Test(arguments: cases)
@@ -63,6 +68,11 @@ import Testing
         let expected = try #require(reference["network_metrics"] as? [String: Any])
         #expect(metrics.network.rescalableUnits == expected["rescalable_units"] as? Int)
         expectClose(metrics.network.lpqNorm, referenceNumber(expected["lpq_norm"]), "lpq_norm")
+        expectClose(metrics.network.lpqBalancedMin, referenceNumber(expected["lpq_balanced_min"]), tolerance: 1e-8,
+                    "lpq_balanced_min")
+        if let minimum = referenceNumber(expected["lpq_balanced_min"]), let norm = referenceNumber(expected["lpq_norm"]) {
+            expectClose(metrics.network.unbalanceRatio, norm / minimum, tolerance: 1e-8, "unbalance_ratio")
+        }
         expectClose(metrics.network.pathNormL1, referenceNumber(expected["path_norm_l1"]), "path_norm_l1")
         expectClose(metrics.network.pathNormL2, referenceNumber(expected["path_norm_l2"]), "path_norm_l2")
         if referenceNumber(expected["path_norm_l1"]) == nil {

@@ -52,10 +52,10 @@ import Testing
         let root = try Self.checkpoints(broken: false)
         defer { try? FileManager.default.removeItem(at: root) }
         let strict = root.appendingPathComponent("strict.yaml"), lenient = root.appendingPathComponent("lenient.json")
-        // torch_mlp: fc2's condition number is about 571, its σ_w² ratio about 11.
-        try "max_condition_number: 100\nsigma_w2_tolerance: 0.5\nlayers: {fc3: {sigma_w2_tolerance: ~}}\n"
+        // torch_mlp: fc2's condition number is about 571, its σ_w² ratio about 11, ℓ2 unbalance ratio about 34.
+        try "max_condition_number: 100\nsigma_w2_tolerance: 0.5\nmax_unbalance_ratio: 10\nlayers: {fc3: {sigma_w2_tolerance: ~}}\n"
             .write(to: strict, atomically: true, encoding: .utf8)
-        try #"{"max_condition_number": 1000, "max_dead_units": 0, "max_abs_balance": 6}"#
+        try #"{"max_condition_number": 1000, "max_dead_units": 0, "max_abs_balance": 6, "max_unbalance_ratio": 40}"#
             .write(to: lenient, atomically: true, encoding: .utf8)
 
         let failing = try Tool.run(["audit", root.path, "--spec", Self.spec, "--config", strict.path, "--format", "json"])
@@ -64,7 +64,7 @@ import Testing
         #expect(files.count == 3 && files.allSatisfy { $0["status"] as? String == "fail" })
         let failures = try #require(files[0]["failures"] as? [[String: Any]])
         #expect(failures.map { "\($0["layer"] as? String ?? "-") \($0["key"] as? String ?? "")" } ==
-                ["fc2 max_condition_number", "fc2 sigma_w2_tolerance"])
+                ["fc2 max_condition_number", "fc2 sigma_w2_tolerance", "- max_unbalance_ratio"])
 
         let passing = try Tool.run(["audit", root.path, "--spec", Self.spec, "--config", lenient.path])
         #expect(passing.status == 0, "\(passing.stderr)")
