@@ -21,9 +21,17 @@ extension AuditConfig {
     /// Throws `AuditConfigError` naming the file and key for unknown keys,
     /// values of the wrong type and out-of-range exponents.
     public static func load(contentsOf url: URL) throws -> AuditConfig {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        // Read through a file handle so pipes (`--config <(...)`, /dev/stdin) work too.
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
+        } catch {
             throw AuditConfigError(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw AuditConfigError(path: url.path, reason: "not UTF-8 text")
         }
         return try parse(text, path: url.path)
     }

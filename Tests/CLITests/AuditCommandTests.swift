@@ -71,6 +71,20 @@ import Testing
         #expect(passing.stdout.contains("PASS") && !passing.stdout.contains("\u{1B}["))
     }
 
+    @Test func configCanComeFromAPipe() throws {
+        let result = try Tool.run(["audit", Fixtures.url("torch_mlp/model.safetensors").path, "--spec", Self.spec,
+                                   "--config", "/dev/stdin"], stdin: Data("max_condition_number: 2\n".utf8))
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("✗ fc1: condition_number"))
+    }
+
+    @Test func badConfigIsAnErrorNamingTheKey() throws {
+        let result = try Tool.run(["audit", Fixtures.url("torch_mlp/model.safetensors").path, "--spec", Self.spec,
+                                   "--config", "/dev/stdin"], stdin: Data("max_conditon_number: 2\n".utf8))
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("/dev/stdin: unknown key 'max_conditon_number'"))
+    }
+
     @Test func junitReportHasOneTestcasePerFile() throws {
         let root = try Self.checkpoints(broken: true)
         defer { try? FileManager.default.removeItem(at: root) }
