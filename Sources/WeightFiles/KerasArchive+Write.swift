@@ -31,7 +31,10 @@ extension KerasArchive {
             for member in members {
                 let method: CompressionMethod = member.compressionMethod == 0 ? .none : .deflate
                 let date = member.modificationDate ?? Date()
-                if member.path == KerasArchive.weightsMember {
+                if member.isDirectory {
+                    try output.addEntry(with: member.path, type: .directory, uncompressedSize: 0, modificationDate: date,
+                                        permissions: member.permissions, compressionMethod: .none) { (_: Int64, _: Int) in Data() }
+                } else if member.path == KerasArchive.weightsMember {
                     try output.addEntry(with: member.path, fileURL: weights, compressionMethod: method,
                                         modificationDate: date, permissions: member.permissions)
                 } else {

@@ -41,6 +41,8 @@ public struct KerasArchive: WeightFile {
     /// One member of the archive, as write-back must reproduce it.
     struct Member: Sendable {
         var path: String
+        /// A folder entry (`assets/`), which has no data.
+        var isDirectory: Bool
         var compressionMethod: UInt16
         var modificationDate: Date?
         var permissions: UInt16?
@@ -59,11 +61,11 @@ public struct KerasArchive: WeightFile {
         let archive = try readableArchive(url)
         var members: [Member] = []
         for entry in archive {
-            guard entry.type == .file else {
-                throw WeightFileError.malformed(path: path, reason: "a Keras archive holds only files, but '\(entry.path)' is a \(entry.type)")
+            guard entry.type != .symlink else {
+                throw WeightFileError.malformed(path: path, reason: "a Keras archive holds files and folders, but '\(entry.path)' is a symbolic link")
             }
             let attributes = entry.fileAttributes
-            members.append(Member(path: entry.path, compressionMethod: entry.isCompressed ? CompressionMethod.deflate.rawValue : 0,
+            members.append(Member(path: entry.path, isDirectory: entry.type == .directory, compressionMethod: entry.isCompressed ? CompressionMethod.deflate.rawValue : 0,
                                   modificationDate: attributes[.modificationDate] as? Date,
                                   permissions: (attributes[.posixPermissions] as? NSNumber).map { UInt16(truncatingIfNeeded: $0.intValue) }))
         }

@@ -142,6 +142,36 @@ import ZIPFoundation
         }
     }
 
+    @Test func deflatedMembersStayDeflatedAndFoldersStay() throws {
+        let scratch = try HDF5Scratch()
+        defer { scratch.remove() }
+        // keras_mlp's archive re-zipped with config.json and
+        // model.weights.h5 deflated (as zipfile.ZIP_DEFLATED would store them).
+        let url = scratch.file("deflated.keras")
+        let original = try Self.members(Fixtures.url("keras_mlp/model.keras"))
+        do {
+            let archive = try Archive(url: url, accessMode: .create)
+            try archive.addEntry(with: "assets/", type: .directory, uncompressedSize: 0, compressionMethod: .none) { (_: Int64, _: Int) in Data() }
+            for member in original {
+                let data = member.bytes
+                try archive.addEntry(with: member.path, type: .file, uncompressedSize: Int64(data.count),
+                                     compressionMethod: member.path == "metadata.json" ? .none : .deflate) { position, size in
+                    data.subdata(in: Int(position) ..< min(Int(position) + size, data.count))
+                }
+            }
+        }
+        let file = try KerasArchive.open(url)
+        let kernel = try changed(file.read("layers/dense_1/vars/0"))
+        let output = scratch.file("out.keras")
+        try file.write(replacing: [kernel], to: output)
+        let before = try Self.members(url), after = try Self.members(output)
+        #expect(after.map(\.path) == ["assets/", "metadata.json", "config.json", "model.weights.h5"])
+        #expect(after.map(\.compressed) == [false, false, true, true])
+        #expect(after[1].bytes == before[1].bytes)
+        #expect(after[2].bytes == before[2].bytes)
+        #expect(try KerasArchive.open(output).read(kernel.name) == kernel)
+    }
+
     @Test(arguments: ["after the copy", "before the rename"])
     func failedWriteLeavesTheArchiveIntact(_ moment: String) throws {
         let scratch = try HDF5Scratch()
