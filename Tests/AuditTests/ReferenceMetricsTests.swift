@@ -17,8 +17,11 @@ import Testing
         ("torch_blockers", "torch_blockers/model.safetensors"),
         ("torch_input_skip", "torch_input_skip/model.safetensors"),
         ("keras_mlp", "keras_mlp/model.h5"),
+        ("keras_mlp", "keras_mlp/model.keras"),
         ("keras_cnn", "keras_cnn/model.h5"),
+        ("keras_cnn", "keras_cnn/model.keras"),
         ("keras_resnet", "keras_resnet/model.h5"),
+        ("keras_resnet", "keras_resnet/model.keras"),
     ]
 
     @Test(arguments: cases)
