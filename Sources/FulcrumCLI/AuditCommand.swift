@@ -112,7 +112,7 @@ enum AuditFormat: String, CaseIterable, ExpressibleByArgument {
 }
 
 extension FileAudit: BatchOutcome {
-    public var batchStatus: BatchStatus {
+    var batchStatus: BatchStatus {
         switch status {
         case .pass: return .passed
         case .fail: return .failed

@@ -2,22 +2,22 @@ import Foundation
 
 /// One entry of a batch: a file to process, or a path that cannot be
 /// processed (reported as that item's error, while the rest go on).
-public struct BatchItem: Sendable, Equatable {
+struct BatchItem: Sendable, Equatable {
     /// The path as the user gave it, or the directory argument joined with
     /// the path found under it.
-    public var path: String
+var path: String
     /// Why the path cannot be processed (it does not exist, a directory
     /// cannot be read), or nil.
-    public var problem: String?
+var problem: String?
 
-    public init(path: String, problem: String? = nil) { self.path = path; self.problem = problem }
+init(path: String, problem: String? = nil) { self.path = path; self.problem = problem }
 }
 
 /// Expands the FILES/DIRS arguments of a batch command into a sorted list.
-public enum BatchFileList {
+enum BatchFileList {
     /// The file-name patterns used when `--glob` is not given: the
     /// extensions of the weight-file formats fulcrum reads.
-    public static let defaultPatterns = ["*.h5", "*.hdf5", "*.keras", "*.npz", "*.npy", "*.safetensors"]
+static let defaultPatterns = ["*.h5", "*.hdf5", "*.keras", "*.npz", "*.npy", "*.safetensors"]
 
     /// Every file named by `arguments`: a file argument is taken as it is
     /// (whatever its name); a directory is walked recursively, skipping
@@ -29,7 +29,7 @@ public enum BatchFileList {
     /// The result is sorted by path, byte-wise on UTF-8 (independent of
     /// locale), with duplicates (the same file reached twice) removed, so
     /// every machine given the same arguments and files gets the same list.
-    public static func expand(_ arguments: [String], patterns: [String] = defaultPatterns,
+static func expand(_ arguments: [String], patterns: [String] = defaultPatterns,
                               fileManager: FileManager = .default) -> [BatchItem] {
         var items: [BatchItem] = []
         for argument in arguments {
@@ -70,7 +70,7 @@ public enum BatchFileList {
     }
 
     /// True when `name` matches one of the fnmatch(3) `patterns`.
-    public static func matches(_ name: String, patterns: [String]) -> Bool {
+static func matches(_ name: String, patterns: [String]) -> Bool {
         patterns.contains { fnmatch($0, name, 0) == 0 }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// A one-line progress bar on stderr, redrawn as items finish. Made only
 /// when stderr is a terminal, so logs and pipes never see it. Safe to call
 /// from several workers.
-public final class BatchProgress: @unchecked Sendable {
+final class BatchProgress: @unchecked Sendable {
     private let total: Int
     private var done = 0
     private let lock = NSLock()
@@ -12,14 +12,14 @@ public final class BatchProgress: @unchecked Sendable {
 
     /// A bar for `total` items writing through `write` on a terminal
     /// `width` columns wide.
-    public init(total: Int, width: Int = 80, write: @escaping @Sendable (String) -> Void) {
+init(total: Int, width: Int = 80, write: @escaping @Sendable (String) -> Void) {
         self.total = total
         self.width = max(width, 40)
         self.write = write
     }
 
     /// A bar on stderr when stderr is a terminal, else nil.
-    public static func onTerminal(total: Int) -> BatchProgress? {
+static func onTerminal(total: Int) -> BatchProgress? {
         guard isatty(STDERR_FILENO) == 1, total > 0 else { return nil }
         var size = winsize()
         let columns = ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
@@ -29,10 +29,10 @@ public final class BatchProgress: @unchecked Sendable {
     }
 
     /// Draws the bar before any item finishes.
-    public func start() { lock.withLock { draw(last: nil) } }
+func start() { lock.withLock { draw(last: nil) } }
 
     /// Records that `path` finished and redraws.
-    public func finished(_ path: String) {
+func finished(_ path: String) {
         lock.withLock {
             done += 1
             draw(last: path)
@@ -40,7 +40,7 @@ public final class BatchProgress: @unchecked Sendable {
     }
 
     /// Erases the bar, leaving the cursor at the start of an empty line.
-    public func clear() { lock.withLock { write("\r\u{1B}[2K") } }
+func clear() { lock.withLock { write("\r\u{1B}[2K") } }
 
     /// "[#######.............]  7/20  path", cut to the terminal width.
     func line(last: String?) -> String {

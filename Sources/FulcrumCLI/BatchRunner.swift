@@ -6,16 +6,16 @@ import Foundation
 /// The work must be safe to run concurrently: the numerics are; libhdf5
 /// calls serialise themselves on `HDF5Library.lock`. Work reports its own
 /// errors in its result, so one bad file never stops the others.
-public struct BatchRunner: Sendable {
-    public var jobs: Int
-    public var progress: BatchProgress?
+struct BatchRunner: Sendable {
+var jobs: Int
+var progress: BatchProgress?
 
-    public init(jobs: Int, progress: BatchProgress? = nil) {
+init(jobs: Int, progress: BatchProgress? = nil) {
         self.jobs = max(1, jobs)
         self.progress = progress
     }
 
-    public func run<Result: Sendable>(_ items: [BatchItem],
+func run<Result: Sendable>(_ items: [BatchItem],
                                       _ work: @escaping @Sendable (BatchItem) -> Result) -> [Result] {
         let progress = self.progress
         progress?.start()

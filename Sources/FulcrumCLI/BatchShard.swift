@@ -8,15 +8,15 @@ import Foundation
 /// Partition: file k of the sorted list (counting from 0) belongs to shard
 /// k mod n. Every file is in exactly one shard, the same one on every
 /// machine that sees the same list, and shard sizes differ by at most one.
-public struct BatchShard: Sendable, Equatable, ExpressibleByArgument, CustomStringConvertible {
-    public var index: Int
-    public var count: Int
+struct BatchShard: Sendable, Equatable, ExpressibleByArgument, CustomStringConvertible {
+var index: Int
+var count: Int
 
-    public init(index: Int, count: Int) { self.index = index; self.count = count }
+init(index: Int, count: Int) { self.index = index; self.count = count }
 
     /// Parses "i/n" (two decimal integers). The range is checked by
     /// `validate()`, so the message can say what is wrong.
-    public init?(argument: String) {
+init?(argument: String) {
         let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2,
               let index = Int(parts[0].trimmingCharacters(in: .whitespaces)),
@@ -24,12 +24,12 @@ public struct BatchShard: Sendable, Equatable, ExpressibleByArgument, CustomStri
         self.init(index: index, count: count)
     }
 
-    public var description: String { "\(index)/\(count)" }
+var description: String { "\(index)/\(count)" }
 
-    public static var defaultCompletionKind: CompletionKind { .default }
+static var defaultCompletionKind: CompletionKind { .default }
 
     /// Throws a usage error unless n ≥ 1 and 0 ≤ i < n.
-    public func validate() throws {
+func validate() throws {
         guard count >= 1 else {
             throw ValidationError("--shard \(self): the shard count n must be at least 1")
         }
@@ -40,7 +40,7 @@ public struct BatchShard: Sendable, Equatable, ExpressibleByArgument, CustomStri
 
     /// The elements of `items` (already sorted) that belong to this shard,
     /// in their order.
-    public func select<Element>(_ items: [Element]) -> [Element] {
+func select<Element>(_ items: [Element]) -> [Element] {
         items.enumerated().filter { $0.offset % count == index }.map(\.element)
     }
 }
