@@ -130,6 +130,16 @@ import Testing
         #expect(one.stdout == three.stdout)
     }
 
+    @Test func parallelJobsOverHDF5FilesGiveTheSameReport() throws {
+        let folders = ["keras_mlp", "keras_cnn", "keras_resnet"].map { Fixtures.url($0).path }
+        let one = try Tool.run(["audit"] + folders + ["--format", "json", "--jobs", "1"])
+        let four = try Tool.run(["audit"] + folders + ["--format", "json", "--jobs", "4"])
+        #expect(one.status == 0 && four.status == 0, "\(one.stderr)")
+        #expect(one.stdout == four.stdout)
+        let files = try #require(try Self.json(four.stdout)["files"] as? [[String: Any]])
+        #expect(files.count == 8 && files.allSatisfy { $0["status"] as? String == "pass" })
+    }
+
     @Test(arguments: [["--shard", "2/2"], ["--shard", "1/0"], ["--jobs", "0"], ["--format", "xml"]])
     func badOptionsExit64(extra: [String]) throws {
         let result = try Tool.run(["audit", Fixtures.url("torch_mlp").path] + extra)
