@@ -5,7 +5,7 @@ let package = Package(
     name: "fulcrum",
     products: [
         .executable(name: "fulcrum", targets: ["fulcrum"]),
-        .library(name: "FulcrumKit", targets: ["WeightFiles", "Network", "Rescaling", "Evaluation"]),
+        .library(name: "FulcrumKit", targets: ["WeightFiles", "Network", "Rescaling", "Evaluation", "Audit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,9 +33,14 @@ let package = Package(
         .target(name: "Rescaling", dependencies: ["Network", "WeightFiles", "CBLAS"]),
         // Forward evaluation (BLAS), probes, the equivalence certificate.
         .target(name: "Evaluation", dependencies: ["Network", "WeightFiles", "Rescaling", "CBLAS"]),
+        // Network health metrics, thresholds and text/JSON/JUnit reports.
+        .target(name: "Audit", dependencies: [
+            "Network", "WeightFiles", "Rescaling", "Evaluation", "CBLAS",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         // The command line: one file per subcommand.
         .target(name: "FulcrumCLI", dependencies: [
-            "WeightFiles", "Network", "Rescaling", "Evaluation",
+            "WeightFiles", "Network", "Rescaling", "Evaluation", "Audit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fulcrum", dependencies: ["FulcrumCLI"]),
@@ -47,5 +52,6 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "Rescaling", "TestSupport"]),
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "AuditTests", dependencies: ["Audit", "Network", "WeightFiles", "TestSupport"]),
     ]
 )

@@ -1,0 +1,180 @@
+import Foundation
+import Network
+
+/// How `balance` runs.
+public struct BalanceOptions: Sendable, Equatable {
+    /// Which continuous ℓ_{p,q} solver runs (ignored for `Norm.max`).
+    public enum Solver: String, Sendable, Equatable {
+        /// Saul's multiplicative update (the reference).
+        case multiplicative
+        /// Exact block-coordinate updates over color classes (the default).
+        case blockCoordinate = "block_coordinate"
+    }
+
+    /// Exact mode (the default): integer log2-scales, i.e. power-of-two
+    /// scales, so rescaled outputs are bit-identical. False: the continuous
+    /// optimum.
+    public var exact: Bool
+    /// Stop when a sweep lowers the objective by less than this fraction.
+    public var tolerance: Double
+    /// Stop after this many sweeps at the latest.
+    public var maxSweeps: Int
+    public var solver: Solver
+
+    public init(exact: Bool = true, tolerance: Double = 1e-6, maxSweeps: Int = 1000, solver: Solver = .blockCoordinate) {
+        self.exact = exact; self.tolerance = tolerance; self.maxSweeps = maxSweeps; self.solver = solver
+    }
+}
+
+/// One node's norm before and after balancing.
+public struct LayerNorm: Sendable, Equatable {
+    public var node: String
+    public var before: Double
+    public var after: Double
+    public init(node: String, before: Double, after: Double) { self.node = node; self.before = before; self.after = after }
+}
+
+/// A group whose scale was held at the edge of its box so that no element
+/// overflows or goes subnormal in its dtype.
+public struct ClampedGroup: Sendable, Equatable {
+    public var group: Int
+    public var units: [String]
+    /// The log2-scale it was held at.
+    public var z: Double
+    /// "upper" (larger scales would overflow) or "lower" (smaller would go subnormal).
+    public var side: String
+    public init(group: Int, units: [String], z: Double, side: String) {
+        self.group = group; self.units = units; self.z = z; self.side = side
+    }
+}
+
+/// Everything `balance` found.
+public struct BalanceResult: Sendable {
+    /// log2-scales, one per group of the structure (integers in exact mode);
+    /// apply with `BalanceProblem.rescaledTensors` or `Tensor.rescaled`.
+    public var z: LogScales
+    public var norm: Norm
+    public var exact: Bool
+    public var objectiveBefore: Double
+    public var objectiveAfter: Double
+    /// The continuous optimum's objective (a lower bound for exact mode up
+    /// to the solver's tolerance).
+    public var continuousObjective: Double
+    /// Exact mode: the objective of the continuous optimum plainly rounded.
+    public var roundedObjective: Double?
+    /// Per node, in `BalanceProblem.nodes` order.
+    public var layerNorms: [LayerNorm]
+    /// Sweeps of the continuous solver (cutting-plane rounds for max).
+    public var sweeps: Int
+    /// Passes over the stored weights the continuous solver made.
+    public var weightPasses: Double
+    /// Objective at the start of each sweep (ℓ_{p,q}).
+    public var objectiveHistory: [Double]
+    /// Whether the continuous solver met its tolerance before `maxSweeps`.
+    public var converged: Bool
+    /// Exact mode: improving moves after rounding (single-group moves plus
+    /// minimum-cut subset moves).
+    public var integerMoves: Int
+    public var deadGroups: [DeadGroup]
+    public var clampedGroups: [ClampedGroup]
+}
+
+/// Balances `problem` under `norm`: finds log2-scales z minimising the
+/// objective over the rescaling orbit (exactly over integers in exact mode),
+/// keeping dead groups at 0 and every group inside its dtype-safe box.
+/// Never returns a point whose objective exceeds that of z = 0.
+/// Throws `BalanceError.invalidNorm` for p or q below 1.
+public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: BalanceOptions = BalanceOptions()) throws -> BalanceResult {
+    try norm.validate()
+    guard options.tolerance >= 0, options.maxSweeps >= 0 else {
+        throw BalanceError.invalidNorm("tolerance must be ≥ 0 and max sweeps ≥ 0")
+    }
+    let layout = problem.layout
+    let free = layout.freeGroups.count
+    let zero = [Double](repeating: 0, count: free + 1)
+    switch norm {
+    case let .lpq(p, q):
+        let kernel = LpqKernel(problem: problem, p: p, q: q)
+        var sweeper = LpqSweeper(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
+        let continuous: ContinuousSolution
+        switch options.solver {
+        case .multiplicative:
+            continuous = MultiplicativeSolver(p: p, q: q).solve(&sweeper, from: zero, tolerance: options.tolerance, maxSweeps: options.maxSweeps)
+        case .blockCoordinate:
+            continuous = BlockCoordinateSolver(p: p, q: q, coloring: GroupColoring(layout: layout))
+                .solve(&sweeper, from: zero, tolerance: options.tolerance, maxSweeps: options.maxSweeps)
+        }
+        let before = kernel.evaluate(zero)
+        let continuousValue = kernel.evaluate(continuous.x).objective
+        var x = continuous.x
+        var roundedValue: Double? = nil
+        var moves = 0
+        if options.exact {
+            let refiner = IntegerRefiner(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
+            let start = refiner.rounded(continuous.x)
+            roundedValue = kernel.evaluate(start).objective
+            var (point, localMoves) = refiner.localSearch(start)
+            moves = localMoves
+            if p == q {
+                let (best, steps) = refiner.steepestDescent(point)
+                point = best
+                moves += steps
+            }
+            x = point
+        }
+        var after = kernel.evaluate(x)
+        if after.objective > before.objective { x = zero; after = before }
+        return BalanceResult(
+            z: layout.structureScales(x), norm: norm, exact: options.exact,
+            objectiveBefore: before.objective, objectiveAfter: after.objective,
+            continuousObjective: continuousValue, roundedObjective: roundedValue,
+            layerNorms: zip(layout.nodeNames, zip(before.nodeSums, after.nodeSums)).map {
+                LayerNorm(node: $0.0, before: pow($0.1.0, 1 / q), after: pow($0.1.1, 1 / q))
+            },
+            sweeps: continuous.sweeps, weightPasses: continuous.weightPasses,
+            objectiveHistory: continuous.history, converged: continuous.converged,
+            integerMoves: moves, deadGroups: layout.deadGroups,
+            clampedGroups: clampedGroups(problem, x, exact: options.exact))
+    case .max:
+        let kernel = MaxKernel(problem: problem)
+        let solver = MaxNormSolver(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
+        let continuous = solver.solve(tolerance: options.tolerance, maxRounds: Swift.max(options.maxSweeps, 1))
+        var x = continuous.x
+        var roundedValue: Double? = nil
+        if options.exact {
+            let (point, rounded) = solver.integerPoint(from: continuous)
+            x = point
+            roundedValue = kernel.objective(rounded)
+        }
+        let beforeLog = kernel.nodeLogMax(zero)
+        var afterLog = kernel.nodeLogMax(x)
+        let beforeValue = beforeLog.reduce(0) { $0 + exp2($1) }
+        var afterValue = afterLog.reduce(0) { $0 + exp2($1) }
+        if afterValue > beforeValue { x = zero; afterLog = beforeLog; afterValue = beforeValue }
+        return BalanceResult(
+            z: layout.structureScales(x), norm: norm, exact: options.exact,
+            objectiveBefore: beforeValue, objectiveAfter: afterValue,
+            continuousObjective: kernel.objective(continuous.x), roundedObjective: roundedValue,
+            layerNorms: layout.nodeNames.indices.map {
+                LayerNorm(node: layout.nodeNames[$0], before: exp2(beforeLog[$0]), after: exp2(afterLog[$0]))
+            },
+            sweeps: continuous.rounds, weightPasses: Double(continuous.rounds),
+            objectiveHistory: [], converged: continuous.converged,
+            integerMoves: 0, deadGroups: layout.deadGroups,
+            clampedGroups: clampedGroups(problem, x, exact: options.exact))
+    }
+}
+
+/// Groups whose scale sits on the edge of their box.
+private func clampedGroups(_ problem: BalanceProblem, _ x: [Double], exact: Bool) -> [ClampedGroup] {
+    let layout = problem.layout
+    var result: [ClampedGroup] = []
+    for (k, group) in layout.freeGroups.enumerated() {
+        let lo = exact ? ceil(layout.boxLo[k] - 1e-9) : layout.boxLo[k]
+        let hi = exact ? floor(layout.boxHi[k] + 1e-9) : layout.boxHi[k]
+        let units = problem.structure.groups[group].units
+        if x[k] >= hi - 1e-9 { result.append(ClampedGroup(group: group, units: units, z: x[k], side: "upper")) }
+        else if x[k] <= lo + 1e-9 { result.append(ClampedGroup(group: group, units: units, z: x[k], side: "lower")) }
+    }
+    return result
+}

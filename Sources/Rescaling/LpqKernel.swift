@@ -1,0 +1,183 @@
+import Foundation
+import Network
+import WeightFiles
+
+/// The ℓ_{p,q} objective in compact form, and the one-pass sweep every
+/// ℓ_{p,q} solver is built on.
+///
+/// Storage: per segment a row-major Float block A[r, c] = Σ (|w|·2^(−k_r))^p
+/// over the row's elements consuming column c's group (kernel taps, flatten
+/// positions and biases folded together), where 2^(k_r) is the row's largest
+/// magnitude rounded down to a power of two (`rowLogScale[r] = p·k_r`), so
+/// every stored value lies in [0, 2^p) whatever the weights' scale. With
+/// s_g = 2^(−p z_g) and T_r = Σ_c A[r, c]·s[col c], the row's term is
+///   R_r = 2^(q z_out(r)) · (2^(rowLogScale_r) T_r)^(q/p),
+/// handled in log2 and divided by 2^logOffset (the largest term at z = 0).
+struct LpqKernel: Sendable {
+    let layout: RowLayout
+    let p: Double
+    let q: Double
+    let values: [Float]
+    let rowLogScale: [Double]
+    /// log2 of the unit the kernel's totals are expressed in.
+    let logOffset: Double
+
+    init(problem: BalanceProblem, p: Double, q: Double) {
+        let layout = problem.layout
+        self.layout = layout
+        self.p = p
+        self.q = q
+        let roles = problem.structure.parameters
+        var values = [Float](repeating: 0, count: layout.valueCount)
+        var rowLogScale = [Double](repeating: 0, count: layout.rowCount)
+        for n in 0..<layout.nodeNames.count {
+            let rowStart = layout.nodeRowStart[n]
+            let rowEnd = n + 1 < layout.nodeNames.count ? layout.nodeRowStart[n + 1] : layout.rowCount
+            // Largest magnitude per row → the row's power-of-two exponent.
+            var rowMax = [Double](repeating: 0, count: rowEnd - rowStart)
+            let segs = layout.segments.indices.filter { layout.segments[$0].node == n }
+            let base = layout.segments[segs[0]].valueOffset
+            let end = layout.segments[segs.last!].valueOffset
+                + layout.segments[segs.last!].rowCount * layout.segments[segs.last!].columnCount
+            var positionRow = [Int32](repeating: 0, count: end - base)
+            for s in segs {
+                let seg = layout.segments[s]
+                for r in 0..<seg.rowCount {
+                    for c in 0..<seg.columnCount {
+                        positionRow[seg.valueOffset - base + r * seg.columnCount + c] = Int32(seg.rowStart + r - rowStart)
+                    }
+                }
+            }
+            layout.forEachNodeElement(node: n, roles: roles, tensors: problem.tensors) { position, value, _ in
+                let r = Int(positionRow[position - base])
+                rowMax[r] = Swift.max(rowMax[r], abs(value))
+            }
+            var exponent = [Int](repeating: 0, count: rowMax.count)
+            for r in 0..<rowMax.count where rowMax[r] > 0 {
+                exponent[r] = Int(rowMax[r].exponent)
+                rowLogScale[rowStart + r] = p * Double(exponent[r])
+            }
+            var sums = [Double](repeating: 0, count: end - base)
+            layout.forEachNodeElement(node: n, roles: roles, tensors: problem.tensors) { position, value, _ in
+                guard value != 0 else { return }
+                let r = Int(positionRow[position - base])
+                let scaled = Double(sign: .plus, exponent: -exponent[r], significand: abs(value))
+                sums[position - base] += p == 1 ? scaled : (p == 2 ? scaled * scaled : pow(scaled, p))
+            }
+            for k in 0..<sums.count { values[base + k] = Float(sums[k]) }
+        }
+        self.values = values
+        self.rowLogScale = rowLogScale
+        // Express totals in units of the largest row term at z = 0.
+        var largest = -Double.infinity
+        values.withUnsafeBufferPointer { v in
+            for seg in layout.segments {
+                for r in 0..<seg.rowCount {
+                    var t = 0.0
+                    let row = seg.valueOffset + r * seg.columnCount
+                    for c in 0..<seg.columnCount { t += Double(v[row + c]) }
+                    if t > 0 { largest = Swift.max(largest, (q / p) * (rowLogScale[seg.rowStart + r] + log2(t))) }
+                }
+            }
+        }
+        logOffset = largest.isFinite ? largest : 0
+    }
+
+    /// s_g = 2^(−p z_g) for every internal group (sentinel 1).
+    func consumerFactors(_ z: [Double], into s: inout [Double]) {
+        for g in 0..<z.count { s[g] = exp2(-p * z[g]) }
+    }
+
+    /// Visits the rows of `chunks` at scales `z` (with `s` from
+    /// `consumerFactors`), spread over `accumulators` (one slot per worker,
+    /// each slot laid out as [I (free+1) | O (free+1) | total, per-node...]).
+    /// Adds each row term R_r to I[out(r)] when `producerMask[out]`, and its
+    /// consumer shares R_r·A[r,c]·s_c/T_r to O[col] when `consumerMask[col]`
+    /// (nil masks mean all groups), its term to the total and, when
+    /// `perNode`, to its node's sum.
+    func accumulate(z: [Double], s: [Double], chunks: [RowChunk], workers: Int,
+                    producerMask: [Bool]?, consumerMask: [Bool]?, perNode: Bool,
+                    accumulators: ChunkAccumulators) {
+        let groups = layout.freeGroups.count + 1
+        let qp = q / p
+        let pEqualsQ = p == q
+        let offset = logOffset
+        accumulators.reset(workers)
+        ParallelRows.run(workers) { worker in
+            let acc = accumulators.slice(worker)
+            let inTotals = UnsafeMutableBufferPointer(rebasing: acc[0..<groups])
+            let outTotals = UnsafeMutableBufferPointer(rebasing: acc[groups..<(2 * groups)])
+            let totalSlot = 2 * groups
+            self.values.withUnsafeBufferPointer { v in
+            self.layout.columnGroups.withUnsafeBufferPointer { cols in
+            self.layout.rowOut.withUnsafeBufferPointer { rowOut in
+            self.rowLogScale.withUnsafeBufferPointer { logScale in
+            s.withUnsafeBufferPointer { s in
+            z.withUnsafeBufferPointer { z in
+                var k = worker
+                while k < chunks.count {
+                    let chunk = chunks[k]
+                    k += workers
+                    let seg = self.layout.segments[chunk.segment]
+                    let n = seg.columnCount
+                    let colBase = seg.columnStart
+                    var scatter = false
+                    if let mask = consumerMask {
+                        for c in 0..<n where mask[Int(cols[colBase + c])] { scatter = true; break }
+                    } else { scatter = true }
+                    for r in chunk.rowBegin..<chunk.rowEnd {
+                        let row = seg.valueOffset + r * n
+                        var t = 0.0
+                        for c in 0..<n { t += Double(v[row + c]) * s[Int(cols[colBase + c])] }
+                        if t <= 0 { continue }
+                        let globalRow = seg.rowStart + r
+                        let o = Int(rowOut[globalRow])
+                        let logTerm = pEqualsQ
+                            ? p * z[o] + logScale[globalRow] + log2(t) - offset
+                            : q * z[o] + qp * (logScale[globalRow] + log2(t)) - offset
+                        let term = exp2(logTerm)
+                        acc[totalSlot] += term
+                        if perNode { acc[totalSlot + 1 + seg.node] += term }
+                        if producerMask?[o] ?? true { inTotals[o] += term }
+                        if scatter {
+                            let f = term / t
+                            if let mask = consumerMask {
+                                for c in 0..<n {
+                                    let g = Int(cols[colBase + c])
+                                    if mask[g] { outTotals[g] += f * Double(v[row + c]) * s[g] }
+                                }
+                            } else {
+                                for c in 0..<n {
+                                    let g = Int(cols[colBase + c])
+                                    outTotals[g] += f * Double(v[row + c]) * s[g]
+                                }
+                            }
+                        }
+                    }
+                }
+            }}}}}}
+        }
+    }
+
+    /// Width of one accumulator slot: I, O, total, per-node totals.
+    var accumulatorWidth: Int { 2 * (layout.freeGroups.count + 1) + 1 + layout.nodeNames.count }
+
+    /// Objective (in true units) and per-node sums of row terms (true units).
+    func evaluate(_ z: [Double]) -> (objective: Double, nodeSums: [Double]) {
+        var s = [Double](repeating: 1, count: z.count)
+        consumerFactors(z, into: &s)
+        let all = Array(layout.segments.indices)
+        let work = layout.valueCount
+        let workers = ParallelRows.chunkCount(work: work)
+        let chunks = ParallelRows.chunks(layout: layout, segments: all, count: workers)
+        let acc = ChunkAccumulators(width: accumulatorWidth, slots: workers)
+        accumulate(z: z, s: s, chunks: chunks, workers: workers, producerMask: [Bool](repeating: false, count: z.count),
+                   consumerMask: [Bool](repeating: false, count: z.count), perNode: true, accumulators: acc)
+        var summed = [Double](repeating: 0, count: accumulatorWidth)
+        acc.sum(workers, into: &summed)
+        let scale = exp2(logOffset)
+        let totalSlot = 2 * (layout.freeGroups.count + 1)
+        let nodeSums = (0..<layout.nodeNames.count).map { summed[totalSlot + 1 + $0] * scale }
+        return (summed[totalSlot] * scale, nodeSums)
+    }
+}

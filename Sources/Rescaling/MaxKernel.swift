@@ -1,0 +1,68 @@
+import Foundation
+import Network
+import WeightFiles
+
+/// The max-norm objective in compact form: per segment a row-major block
+/// c[r, col] = log2 of the largest magnitude among the row's elements that
+/// consume column col's group (−∞ when all are zero). Under scales z an
+/// element pair moves to c + z_out(r) − z_col, linear in z.
+struct MaxKernel: Sendable {
+    let layout: RowLayout
+    let logMax: [Double]
+
+    init(problem: BalanceProblem) {
+        let layout = problem.layout
+        self.layout = layout
+        var logMax = [Double](repeating: -Double.infinity, count: layout.valueCount)
+        for n in 0..<layout.nodeNames.count {
+            layout.forEachNodeElement(node: n, roles: problem.structure.parameters, tensors: problem.tensors) { position, value, _ in
+                if value != 0 { logMax[position] = Swift.max(logMax[position], log2(abs(value))) }
+            }
+        }
+        self.logMax = logMax
+    }
+
+    /// Per node: the log2 of its largest rescaled magnitude at scales z
+    /// (−∞ for a node whose elements are all zero).
+    func nodeLogMax(_ z: [Double]) -> [Double] {
+        var result = [Double](repeating: -Double.infinity, count: layout.nodeNames.count)
+        for seg in layout.segments {
+            var best = result[seg.node]
+            for r in 0..<seg.rowCount {
+                let zo = z[Int(layout.rowOut[seg.rowStart + r])]
+                let row = seg.valueOffset + r * seg.columnCount
+                for c in 0..<seg.columnCount {
+                    let v = logMax[row + c] + zo - z[Int(layout.columnGroups[seg.columnStart + c])]
+                    if v > best { best = v }
+                }
+            }
+            result[seg.node] = best
+        }
+        return result
+    }
+
+    /// Σ_nodes 2^(node log max) at scales z.
+    func objective(_ z: [Double]) -> Double {
+        nodeLogMax(z).reduce(0) { $0 + exp2($1) }
+    }
+}
+
+/// Objective value and per-node norms for any `Norm`.
+struct ObjectiveEvaluator {
+    let problem: BalanceProblem
+    let norm: Norm
+
+    func objective(_ x: [Double]) -> Double {
+        switch norm {
+        case .max: return MaxKernel(problem: problem).objective(x)
+        case let .lpq(p, q): return LpqKernel(problem: problem, p: p, q: q).evaluate(x).objective
+        }
+    }
+
+    func layerNorms(_ x: [Double]) -> [Double] {
+        switch norm {
+        case .max: return MaxKernel(problem: problem).nodeLogMax(x).map { exp2($0) }
+        case let .lpq(p, q): return LpqKernel(problem: problem, p: p, q: q).evaluate(x).nodeSums.map { pow($0, 1 / q) }
+        }
+    }
+}
