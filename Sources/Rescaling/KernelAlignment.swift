@@ -20,6 +20,8 @@ public struct AlignmentOptions: Sendable, Equatable {
     /// the reference code's plain update, sweep for sweep.
     public var overRelaxation: Bool
 
+    /// The defaults are the CLI's: tolerance 1e-6, at most 100 sweeps,
+    /// exact mode, over-relaxed sweeps.
     public init(tolerance: Double = 1e-6, maxSweeps: Int = 100, exact: Bool = true, maxIntegerPasses: Int = 1000,
                 overRelaxation: Bool = true) {
         self.tolerance = tolerance; self.maxSweeps = maxSweeps; self.exact = exact
@@ -64,6 +66,7 @@ public struct AlignmentResult: Sendable, Equatable {
     /// Assumptions made while computing the kernel.
     public var notes: [String]
 
+    /// A result from its parts, field by field.
     public init(z: LogScales, exact: Bool, criterionBefore: Double, criterionAfter: Double,
                 continuousCriterion: Double, roundedCriterion: Double?, sweeps: Int, history: [Double],
                 converged: Bool, relaxation: Double, integerPasses: Int, parameterCount: Int, zeroEntries: Int, notes: [String]) {

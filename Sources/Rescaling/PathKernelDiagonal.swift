@@ -49,6 +49,7 @@ public struct PathKernelDiagonal: Sendable, Equatable {
     /// entries are left out).
     public var parameterCount: Int { tensorOrder.reduce(0) { $0 + (values[$1]?.count ?? 0) } }
 
+    /// A diagonal from its parts (e.g. numbers computed elsewhere); no checks.
     public init(inputShape: [Int], tensorOrder: [String], values: [String: [Double]], shapes: [String: [Int]],
                 notes: [String]) {
         self.inputShape = inputShape; self.tensorOrder = tensorOrder; self.values = values

@@ -23,6 +23,7 @@ public enum PathKernelError: Error, Equatable, CustomStringConvertible {
     /// The options make no sense (negative tolerance, no sweeps).
     case invalidOptions(String)
 
+    /// The message for the user: what is wrong and where.
     public var description: String {
         switch self {
         case let .missingTensor(node, tensor):

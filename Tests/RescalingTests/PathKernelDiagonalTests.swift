@@ -191,6 +191,37 @@ import WeightFiles
         expectDiagonalsMatch(k.values, ["cw": expectedConv, "cb": t.values["cb"]!, "fw": expectedFc], tolerance: 1e-13)
     }
 
+    /// The every-op CNN in Keras layout (NHWC activations, BN over the last
+    /// axis, pools and residual add on HWC images, (kh, kw, in, out)
+    /// kernels, (in, out) dense) has the torch diagonal, transposed.
+    @Test func everyOpNetworkInKerasLayoutMatchesTorchLayout() throws {
+        let (torchNet, torchTensors) = try Self.everyOpNetwork(seed: 14)
+        var kerasTensors = torchTensors
+        func toKeras(_ values: [Double], _ shape: [Int]) -> (values: [Double], shape: [Int]) {
+            if shape.count == 2 { return (ChannelImage.transpose(values, rows: shape[0], columns: shape[1]), [shape[1], shape[0]]) }
+            let (o, i, kh, kw) = (shape[0], shape[1], shape[2], shape[3])
+            var out = values
+            for f in 0..<o { for c in 0..<i { for y in 0..<kh { for x in 0..<kw {
+                out[((y * kw + x) * i + c) * o + f] = values[((f * i + c) * kh + y) * kw + x]
+            } } } }
+            return (out, [kh, kw, i, o])
+        }
+        let moved = ["c1.w", "c2.w", "c3.w", "c4.w", "fc.w"]
+        for name in moved {
+            let t = torchTensors[name]!
+            let (values, shape) = toKeras(t.doubles(), t.shape)
+            kerasTensors[name] = try makeTensor(name, shape, values)
+        }
+        var kerasNet = torchNet
+        kerasNet.layout = .keras
+        kerasNet.inputShape = [4, 4, 2]
+        let t = try pathKernelDiagonal(network: torchNet, tensors: torchTensors)
+        let k = try pathKernelDiagonal(network: kerasNet, tensors: kerasTensors)
+        var expected = t.values
+        for name in moved { expected[name] = toKeras(t.values[name]!, torchTensors[name]!.shape).values }
+        expectDiagonalsMatch(k.values, expected, tolerance: 1e-12)
+    }
+
     /// Keras `same` padding: output ceil(in/stride), the odd extra row and
     /// column at the bottom/right — the torch net with that explicit padding.
     @Test func kerasSamePaddingIsAsymmetricExplicitPadding() throws {
