@@ -140,8 +140,9 @@ struct SquaredNetwork {
 
     private static func resolveInputShape(_ explicitShape: [Int]?, network: Network, ops: [SquaredOp]) throws -> [Int] {
         if let shape = explicitShape ?? network.inputShape {
-            guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
-                throw PathKernelError.unknownInputShape(reason: "input shape \(shape) has a non-positive dimension")
+            guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), let count = Tensor.elementCount(of: shape),
+                  count <= 1 << 40 else {
+                throw PathKernelError.badInputShape(shape)
             }
             return shape
         }

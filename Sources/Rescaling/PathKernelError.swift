@@ -14,6 +14,8 @@ public enum PathKernelError: Error, Equatable, CustomStringConvertible {
     /// Neither the caller nor the network gives the input shape, and the
     /// first layer does not fix it.
     case unknownInputShape(reason: String)
+    /// The input shape given or recorded cannot be used.
+    case badInputShape([Int])
     /// A rescaling role refers to a tensor the network does not use as a
     /// parameter, or does not fit it.
     case invalidRole(tensor: String, reason: String)
@@ -36,6 +38,8 @@ public enum PathKernelError: Error, Equatable, CustomStringConvertible {
             return "node \(node): \(reason)"
         case let .unknownInputShape(reason):
             return "the input shape is unknown (\(reason)); give it with --input-shape"
+        case let .badInputShape(shape):
+            return "input shape \(shape) is not a usable sample shape (every dimension positive, at most 2^40 elements)"
         case let .invalidRole(tensor, reason):
             return "rescaling role for tensor '\(tensor)': \(reason)"
         case let .invalidDiagonal(tensor, index, value):

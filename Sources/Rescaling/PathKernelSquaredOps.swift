@@ -90,11 +90,15 @@ struct SquaredOpBuilder {
         }
     }
 
-    /// The tensor's values as doubles, after checking it exists and is floating point.
+    /// The tensor's values as doubles, after checking it exists, is
+    /// floating point and has no empty dimension.
     func values(_ name: String, node: String) throws -> (shape: [Int], values: [Double]) {
         guard let tensor = tensors[name] else { throw PathKernelError.missingTensor(node: node, tensor: name) }
         guard tensor.dtype.isFloatingPoint else {
             throw PathKernelError.notFloatingPoint(tensor: name, dtype: tensor.dtype.numpyName)
+        }
+        guard tensor.shape.allSatisfy({ $0 > 0 }) else {
+            throw PathKernelError.shapeMismatch(node: node, tensor: name, expected: "no empty dimension", found: tensor.shape)
         }
         return (tensor.shape, tensor.doubles())
     }

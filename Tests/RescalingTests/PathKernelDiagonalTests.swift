@@ -313,6 +313,21 @@ import WeightFiles
         #expect(error?.description == "node fc1: weight 'w' takes 3 features, input has shape [4]")
     }
 
+    @Test func emptyWeightsAndBadInputShapesAreRefused() throws {
+        var b = NetworkBuilder()
+        try b.set("w", [0, 2], [])
+        b.add("fc1", .linear(weight: "w", bias: nil))
+        #expect(throws: PathKernelError.shapeMismatch(node: "fc1", tensor: "w", expected: "no empty dimension", found: [0, 2])) {
+            try pathKernelDiagonal(network: b.network(layout: .torch, inputShape: [2]), tensors: b.tensors)
+        }
+        try b.set("w", [1, 2], [1, 1])
+        for shape in [[0], [2, -1], [1 << 30, 1 << 30, 1 << 30]] {
+            #expect(throws: PathKernelError.badInputShape(shape)) {
+                try pathKernelDiagonal(network: b.network(layout: .torch, inputShape: nil), tensors: b.tensors, inputShape: shape)
+            }
+        }
+    }
+
     @Test func integerTensorsAreRefused() throws {
         var b = NetworkBuilder()
         b.tensors["w"] = try Tensor(name: "w", dtype: .int32, shape: [1, 1], values: [1])
