@@ -16,7 +16,9 @@ import Glibc
 ///   target is replaced and the link itself stays.
 /// - Temporary files are named `.<name>.tmp-fulcrum-<random>` (hidden, in the
 ///   same directory); `isTemporaryFile(_:)` recognises them so directory
-///   walks never take one for a result.
+///   walks never take one for a result. One left behind by a killed process
+///   is removed by the next write of the same destination (see
+///   `removeStaleTemporaryFiles(of:modifiedBefore:)`).
 public enum AtomicFileWriter {
     /// The marker every temporary file name carries.
     public static let temporaryMarker = ".tmp-fulcrum-"
@@ -41,8 +43,14 @@ public enum AtomicFileWriter {
         let target = resolvedTarget(of: destination)
         let directory = target.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(
-            ".\(target.lastPathComponent)\(temporaryMarker)\(randomSuffix())")
+            temporaryPrefix(for: target) + randomSuffix())
         let existingMode = currentMode(of: target)
+        let lock = DirectoryLock(directory)
+        if let lock {
+            if lock.tryExclusive() { removeStaleTemporaryFiles(of: target, modifiedBefore: processStartTime) }
+            lock.shared()
+        }
+        defer { lock?.release() }
         do {
             try body(temporary)
             guard FileManager.default.fileExists(atPath: temporary.path) else {

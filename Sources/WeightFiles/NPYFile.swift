@@ -24,9 +24,16 @@ public struct NPYFile: WeightFile {
     /// Opens and validates `url` (header parsed, data length checked); the
     /// file is memory-mapped, not copied.
     public init(url: URL) throws {
+        try self.init(data: FileBytes.read(url), url: url)
+    }
+
+    /// Parses and validates an `.npy` held in memory, exactly as
+    /// `init(url:)` does with a file's bytes. `url` is not read: it names
+    /// the array in errors and gives the tensor its name.
+    public init(data: Data, url: URL) throws {
         self.url = url
         self.name = NPYFile.tensorName(for: url)
-        self.array = try NPYArray(bytes: FileBytes.read(url), path: url.path)
+        self.array = try NPYArray(bytes: data, path: url.path)
     }
 
     /// The tensor name of a lone `.npy`: its file name without the `.npy`

@@ -38,12 +38,24 @@ public struct NPZFile: WeightFile {
 
     /// Opens `url`, reading and validating every member.
     public init(url: URL) throws {
+        _ = try FileBytes.read(url)  // uniform errors for missing files and directories
+        try self.init(url: url) { try Archive(url: url, accessMode: .read) }
+    }
+
+    /// Reads and validates an `.npz` held in memory, exactly as
+    /// `init(url:)` does with a file. `url` is not read: it names the file
+    /// in errors.
+    public init(data: Data, url: URL) throws {
+        try self.init(url: url) { try Archive(data: data, accessMode: .read) }
+    }
+
+    /// Reads every member of the archive that `open` returns.
+    private init(url: URL, archive open: () throws -> Archive) throws {
         self.url = url
         let path = url.path
-        _ = try FileBytes.read(url)  // uniform errors for missing files and directories
         let archive: Archive
         do {
-            archive = try Archive(url: url, accessMode: .read)
+            archive = try open()
         } catch {
             throw WeightFileError.malformed(path: path, reason: "not a readable zip archive (\(NPZFile.describe(error)))")
         }

@@ -28,8 +28,15 @@ public struct SafetensorsFile: WeightFile {
 
     /// Opens and validates `url`.
     public init(url: URL) throws {
+        try self.init(data: FileBytes.read(url), url: url)
+    }
+
+    /// Parses and validates a safetensors file held in memory, exactly as
+    /// `init(url:)` does with a file's bytes. `url` is not read: it names
+    /// the file in errors.
+    public init(data: Data, url: URL) throws {
         self.url = url
-        self.bytes = try FileBytes.read(url)
+        self.bytes = data
         self.header = try SafetensorsHeader.parse(bytes, path: url.path)
         switch header.metadata?["format"] {
         case "pt"?: framework = .pytorch

@@ -20,8 +20,15 @@ public enum WeightFileOpener {
         case npy, zip, hdf5, safetensors
     }
 
-    /// Opens `url` with the reader its contents call for.
+    /// Opens `url` with the reader its contents call for. A temporary file
+    /// of `AtomicFileWriter` (`.<name>.tmp-fulcrum-…`, possibly left
+    /// incomplete by a killed process) is refused, never read as weights.
     public static func open(_ url: URL) throws -> any WeightFile {
+        if AtomicFileWriter.isTemporaryFile(url) {
+            throw WeightFileError.unsupportedFormat(path: url.path, reason:
+                "a temporary file of an interrupted fulcrum write (its name contains '\(AtomicFileWriter.temporaryMarker)'), " +
+                "not a weight file; the next write of the same destination removes it")
+        }
         switch try sniff(url) {
         case .npy: return try NPYFile(url: url)
         case .safetensors: return try SafetensorsFile(url: url)
