@@ -1,8 +1,7 @@
 // swift-tools-version: 6.0
-// Fuzz targets for fulcrum's parsers, built with libFuzzer:
-//
-//     swift build --package-path Fuzz -c debug --sanitize=fuzzer --sanitize=address
-//
+// Fuzz targets for fulcrum's parsers, built with libFuzzer and
+// AddressSanitizer by `Fuzz/run.sh` (see there for the exact flags; a plain
+// `swift build` of this package does not link: libFuzzer supplies `main`).
 // Kept out of the main package so that `swift build` there never builds
 // them. `Fuzz/run.sh [seconds]` builds and runs every target; see README.md.
 import PackageDescription

@@ -34,7 +34,11 @@ export SWIFT_BACKTRACE=enable=no
 # The Swift runtime keeps metadata caches alive until exit: not leaks.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
 
-build_flags=(-c debug --sanitize=fuzzer --sanitize=address)
+# `--sanitize=fuzzer` makes SwiftPM link libFuzzer's main instead of the
+# target's; the sanitizers themselves go in ONE swiftc flag, because SwiftPM
+# passes `--sanitize=fuzzer --sanitize=address` as two flags in an arbitrary
+# order and swiftc keeps only the last (seen: builds without coverage).
+build_flags=(-c debug --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
 start=$(date +%s)
 build_log=$(mktemp)
 if ! swift build "${build_flags[@]}" >"$build_log" 2>&1; then

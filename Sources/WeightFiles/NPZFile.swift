@@ -37,25 +37,17 @@ public struct NPZFile: WeightFile {
     let members: [Member]
 
     /// Opens `url`, reading and validating every member.
+    ///
+    /// There is deliberately no in-memory variant: ZIPFoundation's
+    /// memory-backed archives trap on entry offsets past the end of the data
+    /// (found by Fuzz/ FuzzNPZ), where its file-backed archives report them.
     public init(url: URL) throws {
-        _ = try FileBytes.read(url)  // uniform errors for missing files and directories
-        try self.init(url: url) { try Archive(url: url, accessMode: .read) }
-    }
-
-    /// Reads and validates an `.npz` held in memory, exactly as
-    /// `init(url:)` does with a file. `url` is not read: it names the file
-    /// in errors.
-    public init(data: Data, url: URL) throws {
-        try self.init(url: url) { try Archive(data: data, accessMode: .read) }
-    }
-
-    /// Reads every member of the archive that `open` returns.
-    private init(url: URL, archive open: () throws -> Archive) throws {
         self.url = url
         let path = url.path
+        let bytes = try FileBytes.read(url)  // uniform errors for missing files and directories
         let archive: Archive
         do {
-            archive = try open()
+            archive = try Archive(url: url, accessMode: .read)
         } catch {
             throw WeightFileError.malformed(path: path, reason: "not a readable zip archive (\(NPZFile.describe(error)))")
         }
@@ -65,6 +57,9 @@ public struct NPZFile: WeightFile {
             guard entry.type == .file, memberPath.hasSuffix(".npy") else {
                 throw WeightFileError.malformed(path: path,
                     reason: "a zip archive but not an .npz: member '\(memberPath)' is not a .npy array")
+            }
+            guard !members.contains(where: { $0.path == memberPath }) else {
+                throw WeightFileError.malformed(path: path, reason: "member '\(memberPath)' appears twice in the archive")
             }
             var data = Data()
             let checksum: CRC32
@@ -87,6 +82,10 @@ public struct NPZFile: WeightFile {
                 modificationDate: attributes[.modificationDate] as? Date,
                 permissions: (attributes[.posixPermissions] as? NSNumber).map { UInt16(truncatingIfNeeded: $0.intValue) },
                 array: try NPYArray(bytes: data, path: path, member: memberPath)))
+        }
+        if let announced = NPZFile.announcedEntryCount(in: bytes), announced != UInt64(members.count) {
+            throw WeightFileError.malformed(path: path, reason:
+                "the zip's central directory announces \(announced) members, but only \(members.count) could be read: the archive is damaged")
         }
         self.members = members
     }

@@ -73,9 +73,12 @@ public struct FixtureManifest: Decodable, Sendable {
         public var messageContains: String
         /// What is wrong with the file.
         public var problem: String?
+        /// The condition to run in: "read_only_directory" or "full_disk"
+        /// (see fixtures/make_bad_inputs.py), or nil.
+        public var setup: String?
 
         enum CodingKeys: String, CodingKey {
-            case path, command, problem
+            case path, command, problem, setup
             case expectedExit = "expected_exit", messageContains = "message_contains"
         }
     }
@@ -106,6 +109,12 @@ public struct FixtureManifest: Decodable, Sendable {
     /// The paths of every bad-input entry (for `@Test(arguments:)`).
     public static func badInputPaths() -> [String] {
         (shared?.badInputs ?? []).map(\.path)
+    }
+
+    /// Every bad-input entry, in manifest order (for `@Test(arguments:)`;
+    /// one path may appear in several entries, with different commands).
+    public static func badInputs() -> [BadInput] {
+        shared?.badInputs ?? []
     }
 
     /// The bad-input entry for `path`.
