@@ -15,7 +15,8 @@ let weightFiles: [any WeightFile] = {
 }()
 
 /// A network spec: the text is read as YAML, and also as JSON when it
-/// starts with `{`, against every fixture state dict; a spec that builds
+/// starts with `{`, against each fixture state dict whose tensor names it
+/// mentions (the first one when it mentions none); a spec that builds
 /// goes on through the homogeneity analysis. Every refusal must be a
 /// `NetworkError` or `WeightFileError` naming the spec (or the weight file).
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -23,8 +24,11 @@ public func fuzzSpec(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let text = String(decoding: UnsafeRawBufferPointer(start: start, count: count), as: UTF8.self)
     var paths = ["/fuzz/spec.yaml"]
     if text.drop(while: \.isWhitespace).first == "{" { paths.append("/fuzz/spec.json") }
+    // Only the state dicts whose tensor names the spec mentions (parsing the
+    // same text against files it cannot fit only repeats the same refusal).
+    let relevant = weightFiles.filter { file in file.tensorNames.contains { text.contains($0) } }
     for path in paths {
-        for file in weightFiles {
+        for file in relevant.isEmpty ? [weightFiles[0]] : relevant {
             do {
                 let network = try SpecNetworkBuilder.network(specText: text, specPath: path, file: file)
                 _ = try HomogeneityAnalysis(network: network, file: file)
