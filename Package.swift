@@ -46,5 +46,6 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Rescaling", "Network", "WeightFiles", "TestSupport"]),
     ]
 )
