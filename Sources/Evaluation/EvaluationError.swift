@@ -14,6 +14,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
     case invalidNetwork(reason: String)
     /// The inputs given to the evaluator do not match the network.
     case invalidInput(reason: String)
+    /// A rescaling structure's role does not fit its tensor.
+    case invalidStructure(tensor: String, reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable, Sendable
             return "invalid network: \(reason)"
         case let .invalidInput(reason):
             return "invalid input: \(reason)"
+        case let .invalidStructure(tensor, reason):
+            return "rescaling structure: tensor '\(tensor)' \(reason)"
         }
     }
 }

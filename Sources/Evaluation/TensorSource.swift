@@ -11,12 +11,14 @@ public struct TensorSource: Sendable {
     public let label: String
     /// Every tensor name, in the source's order.
     public let names: [String]
+    private let nameSet: Set<String>
     private let lookup: @Sendable (String) throws -> Tensor
 
     /// Tensors read from `file` on demand (each `tensor(_:)` call reads).
     public init(file: any WeightFile) {
         label = file.url.path
         names = file.tensorNames
+        nameSet = Set(names)
         lookup = { name in try file.read(name) }
     }
 
@@ -24,6 +26,7 @@ public struct TensorSource: Sendable {
     public init(tensors: [String: Tensor], label: String = "tensors") {
         self.label = label
         names = tensors.keys.sorted()
+        nameSet = Set(names)
         lookup = { name in
             guard let tensor = tensors[name] else { throw WeightFileError.noSuchTensor(path: label, name: name) }
             return tensor
@@ -40,6 +43,7 @@ public struct TensorSource: Sendable {
         }
         self.label = label
         names = order
+        nameSet = Set(order)
         let frozen = table
         lookup = { name in
             guard let tensor = frozen[name] else { throw WeightFileError.noSuchTensor(path: label, name: name) }
@@ -47,8 +51,25 @@ public struct TensorSource: Sendable {
         }
     }
 
+    /// `base` with some tensors replaced: the same names in the same order,
+    /// and for each name in `replacements` that tensor instead of the base's.
+    /// Replacements the base lacks are added at the end.
+    public init(overlaying replacements: [Tensor], on base: TensorSource, label: String) {
+        var table: [String: Tensor] = [:]
+        for tensor in replacements { table[tensor.name] = tensor }
+        let baseNames = Set(base.names)
+        self.label = label
+        names = base.names + replacements.map(\.name).filter { !baseNames.contains($0) }
+        nameSet = Set(names)
+        let frozen = table
+        lookup = { name in
+            if let tensor = frozen[name] { return tensor }
+            return try base.tensor(name)
+        }
+    }
+
     /// True when the source holds a tensor of that name.
-    public func contains(_ name: String) -> Bool { names.contains(name) }
+    public func contains(_ name: String) -> Bool { nameSet.contains(name) }
 
     /// The tensor named `name`; throws `WeightFileError.noSuchTensor` (or the
     /// file's read error).
