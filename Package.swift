@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "WeightFilesTests", dependencies: ["WeightFiles", "TestSupport"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "WeightFiles", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Rescaling", "Network", "WeightFiles", "TestSupport"]),
     ]
 )
