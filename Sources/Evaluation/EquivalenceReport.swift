@@ -13,6 +13,12 @@ public struct EquivalenceReport: Sendable, Equatable {
     /// but is not exact.
     public var outputTolerance: Double
 
+    /// A report from its parts.
+    public init(certificate: EquivalenceCertificate, outputs: OutputComparison?,
+                outputTolerance: Double = defaultOutputTolerance) {
+        self.certificate = certificate; self.outputs = outputs; self.outputTolerance = outputTolerance
+    }
+
     /// Equivalent: the certificate holds, and the probe outputs (if any)
     /// agree — bit for bit when the certificate is exact, else within
     /// `outputTolerance` of the output scale. Probes that disagree although

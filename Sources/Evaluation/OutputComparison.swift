@@ -8,7 +8,8 @@ public struct OutputComparison: Sendable, Equatable {
     /// One sample's input shape.
     public var sampleShape: [Int]
     /// The largest |a − b| over every output element (infinity when one is
-    /// NaN or infinite and the other is not, or they differ in an infinity).
+    /// NaN or infinite and the other is not, they differ in an infinity, or
+    /// the outputs differ in shape).
     public var maxAbsDiff: Double
     /// `maxAbsDiff` divided by the largest finite |a| over every output
     /// element of A (the output scale); infinity when that scale is 0 but
@@ -21,9 +22,8 @@ public struct OutputComparison: Sendable, Equatable {
 
     /// Compares outputs node by node; both lists come from the same network.
     public init(_ a: [NodeOutput], _ b: [NodeOutput], probes: Int, sampleShape: [Int], precision: Precision) {
-        var maxAbs = 0.0, scale = 0.0, identical = a.count == b.count
+        var maxAbs = 0.0, scale = 0.0, identical = true
         for (x, y) in zip(a, b) {
-            identical = identical && x.values.count == y.values.count
             for (u, v) in zip(x.values, y.values) {
                 if u.isFinite { scale = max(scale, abs(u)) }
                 if u.bitPattern != v.bitPattern { identical = false }
@@ -32,11 +32,13 @@ public struct OutputComparison: Sendable, Equatable {
                 maxAbs = max(maxAbs, difference.isNaN ? .infinity : difference)
             }
         }
+        let sameShapes = a.count == b.count && zip(a, b).allSatisfy { $0.values.count == $1.values.count }
+        if !sameShapes { maxAbs = .infinity }
         self.probes = probes
         self.sampleShape = sampleShape
         maxAbsDiff = maxAbs
         maxRelDiff = maxAbs == 0 ? 0 : (scale > 0 ? maxAbs / scale : .infinity)
-        bitIdentical = identical
+        bitIdentical = identical && sameShapes
         self.precision = precision
     }
 }
@@ -52,10 +54,19 @@ public enum ProbeInputs: Sendable, Equatable {
     /// The default seed of `fulcrum diff --probes`.
     public static let defaultSeed: UInt64 = 0x5EED_F01C_2026
 
-    /// Reads a batch (count, sample shape…) from a tensor, e.g. an `.npy`.
-    public static func tensor(_ tensor: Tensor) throws -> ProbeInputs {
+    /// Reads a batch (count, sample shape…) from a tensor, e.g. an `.npy`;
+    /// a tensor of exactly `sampleShape` is a batch of one. Throws when the
+    /// tensor is boolean, not a batch, or its samples are not `sampleShape`.
+    public static func tensor(_ tensor: Tensor, sampleShape: [Int]? = nil) throws -> ProbeInputs {
         guard tensor.dtype != .bool else {
             throw EvaluationError.invalidInput(reason: "input tensor '\(tensor.name)' is boolean")
+        }
+        if let sampleShape, tensor.shape == sampleShape {
+            return .values(tensor.doubles(), count: 1, sampleShape: sampleShape)
+        }
+        if let sampleShape, Array(tensor.shape.dropFirst()) != sampleShape {
+            throw EvaluationError.invalidInput(reason:
+                "input tensor '\(tensor.name)' of shape \(tensor.shape) does not hold samples of shape \(sampleShape)")
         }
         guard tensor.shape.count >= 2, let count = tensor.shape.first else {
             throw EvaluationError.invalidInput(reason:

@@ -19,7 +19,7 @@ struct CertificateCase {
                         "keras_mlp", "keras_cnn", "keras_resnet", "keras_blockers"]
 
     init(_ name: String) throws {
-        let manifest = FixtureManifest.shared
+        let manifest = NetworkFixtures.shared
         let entry = try manifest.network(name)
         self.name = name
         if let spec = entry.spec {

@@ -121,7 +121,7 @@ import WeightFiles
     @Test("unrelated parameter sets are not equivalent")
     func unrelatedNetworksAreNotEquivalent() throws {
         // keras_mlp and keras_mlp_adam: the same architecture, weights one Adam step apart.
-        let manifest = FixtureManifest.shared
+        let manifest = NetworkFixtures.shared
         let fixture = try CertificateCase("keras_mlp")
         let other = try manifest.file("keras_mlp_adam/model.h5").tensors.filter { !$0.name.hasPrefix("optimizer") }
         let report = try verifyEquivalence(original: fixture.source,

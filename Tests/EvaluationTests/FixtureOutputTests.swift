@@ -15,9 +15,9 @@ import WeightFiles
         return scale > 0 ? worst / scale : worst
     }
 
-    @Test("hand-built network matches the framework outputs", arguments: FixtureManifest.networkNames)
+    @Test("hand-built network matches the framework outputs", arguments: NetworkFixtures.networkNames)
     func handBuiltNetworkMatchesFramework(name: String) throws {
-        let manifest = FixtureManifest.shared
+        let manifest = NetworkFixtures.shared
         let entry = try manifest.network(name)
         let file = try manifest.file(HandBuiltNetworks.file(for: name))
         let network = try HandBuiltNetworks.network(name, inputShape: entry.inputShape)

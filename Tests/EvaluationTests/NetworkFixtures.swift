@@ -4,7 +4,7 @@ import WeightFiles
 
 /// fixtures/manifest.json read with Foundation (never with our own readers):
 /// every file's tensors with their values, every network's probes.
-struct FixtureManifest {
+struct NetworkFixtures {
     struct File {
         var path: String
         var format: String
@@ -26,14 +26,19 @@ struct FixtureManifest {
     var networks: [String: NetworkEntry]
 
     /// Loaded once per test process.
-    static let shared: FixtureManifest = {
-        do { return try FixtureManifest(url: Fixtures.url("manifest.json")) } catch {
-            return FixtureManifest(files: [], networks: [:])
+    static let shared: NetworkFixtures = {
+        do { return try NetworkFixtures(url: Fixtures.url("manifest.json")) } catch {
+            return NetworkFixtures(files: [], networks: [:])
         }
     }()
 
-    /// Names of every network with probes, sorted (the test arguments).
-    static var networkNames: [String] { shared.networks.keys.sorted() }
+    /// Names of every network with probes, sorted (the test arguments); a
+    /// name no network has when the manifest cannot be read, so the tests
+    /// fail instead of running on nothing.
+    static var networkNames: [String] {
+        let names = shared.networks.keys.sorted()
+        return names.isEmpty ? ["(fixtures/manifest.json unreadable)"] : names
+    }
 
     init(files: [File], networks: [String: NetworkEntry]) { self.files = files; self.networks = networks }
 
@@ -43,15 +48,15 @@ struct FixtureManifest {
               let networks = root["networks"] as? [String: [String: Any]] else {
             throw FixtureError("manifest.json has no files/networks")
         }
-        self.files = try files.map(FixtureManifest.file)
+        self.files = try files.map(NetworkFixtures.file)
         self.networks = try networks.mapValues { entry in
             guard let layout = entry["layout"] as? String, let shape = entry["input_shape"] as? [Int],
                   let inputs = entry["probe_inputs"] as? [[Any]], let outputs = entry["probe_outputs"] as? [[Any]] else {
                 throw FixtureError("manifest network entry is incomplete")
             }
             return NetworkEntry(name: "", layout: layout, spec: entry["spec"] as? String, inputShape: shape,
-                                probeInputs: try inputs.map { try $0.map(FixtureManifest.number) },
-                                probeOutputs: try outputs.map { try $0.map(FixtureManifest.number) })
+                                probeInputs: try inputs.map { try $0.map(NetworkFixtures.number) },
+                                probeOutputs: try outputs.map { try $0.map(NetworkFixtures.number) })
         }
         for key in self.networks.keys { self.networks[key]?.name = key }
     }
