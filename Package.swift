@@ -41,9 +41,10 @@ let package = Package(
         .executableTarget(name: "fulcrum", dependencies: ["FulcrumCLI"]),
 
         // Shared test helpers: fixture paths, running the built tool.
-        .target(name: "TestSupport", dependencies: ["WeightFiles"], path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: ["WeightFiles", "HDF5"], path: "Tests/Support"),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "WeightFilesTests", dependencies: ["WeightFiles", "TestSupport"]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "Rescaling", "TestSupport"]),
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "WeightFiles", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Rescaling", "Network", "WeightFiles", "TestSupport"]),

@@ -36,4 +36,15 @@ static inline hid_t fulcrum_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
 static inline hid_t fulcrum_H5T_IEEE_F64BE(void) { return H5T_IEEE_F64BE; }
 static inline hid_t fulcrum_H5T_STD_REF_OBJ(void) { return H5T_STD_REF_OBJ; }
 
+static inline hid_t fulcrum_H5T_STD_I8LE(void) { return H5T_STD_I8LE; }
+static inline hid_t fulcrum_H5T_STD_I16LE(void) { return H5T_STD_I16LE; }
+static inline hid_t fulcrum_H5T_STD_I32LE(void) { return H5T_STD_I32LE; }
+static inline hid_t fulcrum_H5T_STD_I64LE(void) { return H5T_STD_I64LE; }
+static inline hid_t fulcrum_H5T_STD_U8LE(void) { return H5T_STD_U8LE; }
+static inline hid_t fulcrum_H5T_STD_U16LE(void) { return H5T_STD_U16LE; }
+static inline hid_t fulcrum_H5T_STD_U32LE(void) { return H5T_STD_U32LE; }
+static inline hid_t fulcrum_H5T_STD_U64LE(void) { return H5T_STD_U64LE; }
+static inline hid_t fulcrum_H5P_DATASET_XFER(void) { return H5P_DATASET_XFER; }
+static inline hid_t fulcrum_H5FD_SEC2(void) { return H5FD_SEC2; }
+
 #endif

@@ -38,4 +38,13 @@ extension Activation {
         case let .other(name): return name
         }
     }
+
+    /// The name without parameters: `relu`, `leaky_relu`, `prelu`,
+    /// `identity`, or the blocker's own name; used to name nodes.
+    public var baseName: String {
+        switch self {
+        case .leakyRelu: return "leaky_relu"
+        default: return displayName
+        }
+    }
 }

@@ -180,7 +180,7 @@ public enum ChainInference {
                 }
                 if layer.kind != .batchNorm {
                     activations += 1
-                    nodes.append(Node(name: unique("\(activation.displayName)_\(activations)"), op: .activation(activation),
+                    nodes.append(Node(name: unique("\(activation.baseName)_\(activations)"), op: .activation(activation),
                                       inputs: [nodes.count - 1]))
                 }
             }

@@ -210,12 +210,7 @@ struct KerasTranslation {
     /// Appends the activation a Dense or Conv2D config names, unless linear.
     mutating func appendActivation(of layer: KerasLayer, after node: Int) throws -> Int {
         guard let activation = try kerasActivation(layer.name, layer.config["activation"]) else { return node }
-        let short: String
-        switch activation {
-        case .leakyRelu: short = "leaky_relu"
-        default: short = activation.displayName
-        }
-        return append("\(layer.name)/\(short)", .activation(activation), [node])
+        return append("\(layer.name)/\(activation.baseName)", .activation(activation), [node])
     }
 
     /// The activation a Keras `activation` value names, or nil for linear /

@@ -119,9 +119,10 @@ public enum AtomicFileWriter {
         guard descriptor >= 0 else { throw posixError(reported, "cannot create a temporary file in \(url.deletingLastPathComponent().path)") }
         defer { close(descriptor) }
         try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            guard let base = buffer.baseAddress else { return }  // nothing to write
             var offset = 0
             while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     throw posixError(reported, "cannot write the temporary file")

@@ -86,3 +86,20 @@ import TestSupport
         #expect(missing.stderr.contains("missing.npz: no such file"))
     }
 }
+
+/// Every broken fixture the manifest lists is refused with its exit code and
+/// a message naming it, never a crash.
+@Suite struct BadFixtureTests {
+    @Test func manifestListsBadInputs() throws {
+        #expect(try !(FixtureManifest.load().badInputs ?? []).isEmpty)
+    }
+
+    @Test(arguments: FixtureManifest.badInputPaths())
+    func badFixtureIsRefused(path: String) throws {
+        let entry = try FixtureManifest.badInput(path)
+        let result = try Tool.run(entry.command + [Fixtures.url(path).path])
+        #expect(result.status == entry.expectedExit, "\(path): \(result.stderr)")
+        #expect(result.stderr.hasPrefix("fulcrum: error: "))
+        #expect(result.stderr.contains(entry.messageContains), "\(path): \(result.stderr)")
+    }
+}

@@ -62,7 +62,30 @@ public struct FixtureManifest: Decodable, Sendable {
         public var notes: String?
     }
 
+    /// A deliberately broken file and what the tool must do with it.
+    public struct BadInput: Decodable, Sendable {
+        /// Relative to fixtures/.
+        public var path: String
+        /// The subcommand (and options) to run on it, e.g. ["inspect"].
+        public var command: [String]
+        public var expectedExit: Int32
+        /// A fragment the error message must contain.
+        public var messageContains: String
+        /// What is wrong with the file.
+        public var problem: String?
+
+        enum CodingKeys: String, CodingKey {
+            case path, command, problem
+            case expectedExit = "expected_exit", messageContains = "message_contains"
+        }
+    }
+
     public var files: [FileEntry]
+    public var badInputs: [BadInput]?
+
+    enum CodingKeys: String, CodingKey {
+        case files, badInputs = "bad_inputs"
+    }
 
     /// The committed manifest, or nil when it is missing or unreadable (the
     /// tests that need it then fail on `FixtureManifest.load()`).
@@ -78,6 +101,19 @@ public struct FixtureManifest: Decodable, Sendable {
     /// manifest order (for `@Test(arguments:)`).
     public static func paths(formats: Set<String>) -> [String] {
         (shared?.files ?? []).filter { formats.contains($0.format) }.map(\.path)
+    }
+
+    /// The paths of every bad-input entry (for `@Test(arguments:)`).
+    public static func badInputPaths() -> [String] {
+        (shared?.badInputs ?? []).map(\.path)
+    }
+
+    /// The bad-input entry for `path`.
+    public static func badInput(_ path: String) throws -> BadInput {
+        guard let entry = try (shared ?? load()).badInputs?.first(where: { $0.path == path }) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        return entry
     }
 
     /// The entry for `path`.
