@@ -55,6 +55,36 @@ import WeightFiles
         #expect(tensor.doubles() == entry.tensors[0].values.map(\.value))
     }
 
+    @Test func npzToHDF5AndBackKeepsEveryBit() throws {
+        let directory = try Fixtures.temporaryDirectory("fulcrum-convert")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = Fixtures.url("torch_cnn/model.npz")
+        let middle = directory.appendingPathComponent("model.h5")
+        let back = directory.appendingPathComponent("back.npz")
+        #expect(try Tool.run(["convert", source.path, middle.path]).status == 0)
+        #expect(try Tool.run(["convert", middle.path, back.path]).status == 0)
+        let original = try NPZFile(url: source)
+        let viaHDF5 = try WeightFileOpener.open(middle)
+        #expect(viaHDF5.format == .hdf5StateDict)
+        #expect(viaHDF5.tensorNames == original.tensorNames)
+        #expect(try viaHDF5.readAll() == original.readAll())
+        #expect(try NPZFile(url: back).readAll() == original.readAll())
+    }
+
+    @Test func hdf5StateDictConvertsToTheSameSafetensorsTensors() throws {
+        let directory = try Fixtures.temporaryDirectory("fulcrum-convert")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("model.safetensors")
+        let result = try Tool.run(["convert", Fixtures.url("torch_mlp/model.h5").path, output.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let converted = try SafetensorsFile(url: output)
+        let reference = try SafetensorsFile(url: Fixtures.url("torch_mlp/model.safetensors"))
+        #expect(Set(converted.tensorNames) == Set(reference.tensorNames))
+        for name in reference.tensorNames {
+            #expect(try converted.read(name) == reference.read(name))
+        }
+    }
+
     @Test func unknownOutputExtensionIsAUsageError() throws {
         let result = try Tool.run(["convert", Fixtures.url("npy/v3.npy").path, "/tmp/out.weights"])
         #expect(result.status == 64)
