@@ -12,13 +12,14 @@ import WeightFiles
     /// A fixture file with its network (from the spec) and structure.
     struct Opened {
         var path: URL
-        var spec: URL
+        /// The spec for torch networks; nil for Keras files (their architecture is inside).
+        var spec: URL?
         var file: any WeightFile
         var structure: RescalingStructure
 
         init(_ network: String, file name: String = "model.safetensors") throws {
             path = Fixtures.url("\(network)/\(name)")
-            spec = Fixtures.url("\(network)/spec.yaml")
+            spec = network.hasPrefix("torch") ? Fixtures.url("\(network)/spec.yaml") : nil
             file = try WeightFileOpener.open(path)
             let loaded = try NetworkLoader.load(file: file, spec: spec).network
             structure = try rescalingStructure(of: loaded, file: file)
@@ -29,6 +30,11 @@ import WeightFiles
             var tensors = try structure.parameters.map { role in try file.read(role.tensor).rescaled(by: z, as: role) }
             edit(&tensors)
             try file.write(replacing: tensors, to: url)
+        }
+
+        /// `diff A B` arguments with the spec when there is one.
+        func arguments(_ b: URL, _ extra: String...) -> [String] {
+            ["diff", path.path, b.path] + (spec.map { ["--spec", $0.path] } ?? []) + extra
         }
 
         /// Seeded log2-scales, integers in −3…3 or reals in [−2, 2).
@@ -44,16 +50,19 @@ import WeightFiles
     }
 
     @Test("a power-of-two rebalanced copy is equivalent, exactly, with bit-identical outputs",
-          arguments: ["torch_mlp", "torch_cnn", "torch_resnet"])
-    func powerOfTwoCopyIsEquivalent(network: String) throws {
-        let opened = try Opened(network)
+          arguments: ["torch_mlp/model.safetensors", "torch_cnn/model.safetensors", "torch_resnet/model.safetensors",
+                      "torch_cnn/model.h5", "keras_mlp/model.h5", "keras_cnn/model.h5", "keras_resnet/model.h5",
+                      "keras_mlp_adam/model.h5"])
+    func powerOfTwoCopyIsEquivalent(fixture: String) throws {
+        let parts = fixture.split(separator: "/").map(String.init)
+        let opened = try Opened(parts[0], file: parts[1])
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let copy = directory.appendingPathComponent("balanced.safetensors")
+        let copy = directory.appendingPathComponent("balanced." + opened.path.pathExtension)
         let z = opened.scales(integral: true)
         try opened.writeRescaled(by: z, to: copy)
 
-        let result = try Tool.run(["diff", opened.path.path, copy.path, "--spec", opened.spec.path, "--json"])
+        let result = try Tool.run(opened.arguments(copy, "--json"))
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
         let document = try Self.json(result)
         #expect(Array(document.keys).sorted() == ["certificate", "equivalent", "file_a", "file_b", "network", "notes", "outputs"])
@@ -71,7 +80,7 @@ import WeightFiles
         #expect(outputs["bit_identical"] as? Bool == true)
         #expect(outputs["max_abs_diff"] as? Double == 0)
 
-        let text = try Tool.run(["diff", opened.path.path, copy.path, "--spec", opened.spec.path])
+        let text = try Tool.run(opened.arguments(copy))
         #expect(text.status == 0)
         #expect(text.stdout.contains("holds exactly"))
         #expect(text.stdout.contains("bit-identical"))
@@ -85,7 +94,7 @@ import WeightFiles
         defer { try? FileManager.default.removeItem(at: directory) }
         let copy = directory.appendingPathComponent("continuous.safetensors")
         try opened.writeRescaled(by: opened.scales(integral: false), to: copy)
-        let result = try Tool.run(["diff", opened.path.path, copy.path, "--spec", opened.spec.path, "--json"])
+        let result = try Tool.run(opened.arguments(copy, "--json"))
         #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
         let document = try Self.json(result)
         let certificate = try #require(document["certificate"] as? [String: Any])
@@ -113,7 +122,7 @@ import WeightFiles
             values[83] += 1e-3
             tensors[position].setValues(values)
         }
-        let result = try Tool.run(["diff", opened.path.path, copy.path, "--spec", opened.spec.path, "--json"])
+        let result = try Tool.run(opened.arguments(copy, "--json"))
         #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
         let document = try Self.json(result)
         #expect(document["equivalent"] as? Bool == false)
@@ -125,7 +134,7 @@ import WeightFiles
         #expect(violation["index"] as? [Int] == [2, 1, 0, 2])
         #expect(violation["unit"] as? String == "conv2:2")
 
-        let text = try Tool.run(["diff", opened.path.path, copy.path, "--spec", opened.spec.path])
+        let text = try Tool.run(opened.arguments(copy))
         #expect(text.status == 1)
         #expect(text.stdout.contains("tensor '4.weight' at [2, 1, 0, 2] (unit conv2:2)"))
         #expect(text.stdout.hasSuffix("NOT equivalent\n"))
@@ -143,17 +152,23 @@ import WeightFiles
                        values: (0..<tensor.elementCount).map { _ in generator.next() })
         }
         try opened.file.write(replacing: random, to: other)
-        let result = try Tool.run(["diff", opened.path.path, other.path, "--spec", opened.spec.path])
+        let result = try Tool.run(opened.arguments(other))
         #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("does not hold"))
         #expect(result.stdout.contains("first violation: tensor '0.bias'"))
 
         // A different network altogether: B lacks shapes A's network needs.
         let blockers = Fixtures.url("torch_blockers/model.safetensors")
-        let mixed = try Tool.run(["diff", opened.path.path, blockers.path, "--spec", opened.spec.path, "--json"])
+        let mixed = try Tool.run(opened.arguments(blockers, "--json"))
         #expect(mixed.status == 1, "\(mixed.stdout) \(mixed.stderr)")
         let document = try Self.json(mixed)
         #expect(document["equivalent"] as? Bool == false)
+
+        // Keras: the same architecture one Adam step apart.
+        let keras = try Opened("keras_mlp", file: "model.h5")
+        let adam = try Tool.run(keras.arguments(Fixtures.url("keras_mlp_adam/model.h5")))
+        #expect(adam.status == 1, "\(adam.stdout) \(adam.stderr)")
+        #expect(adam.stdout.contains("first violation: tensor 'model_weights/dense/sequential/dense/kernel'"))
     }
 
     @Test("the same tensors in another format are equivalent; probes from an .npy batch")
