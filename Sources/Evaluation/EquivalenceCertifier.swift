@@ -86,7 +86,7 @@ struct CertificateCheck {
     private let factors: [Double]
     private(set) var worst: CertificateEntry?
     private(set) var firstViolation: CertificateViolation?
-    private(set) var violationCount = 0
+    var violationCount = 0
 
     init(scales: [Double], integral: Bool, tolerance: Double) {
         self.scales = scales; self.integral = integral; self.tolerance = tolerance
@@ -99,6 +99,11 @@ struct CertificateCheck {
     }
 
     /// B's parameter against A moved by the scales.
+    ///
+    /// One pass decides a tensor that holds (and finds the first violation in
+    /// exact mode); a second pass runs only for a tensor that breaks the
+    /// tolerance, to count and locate its violations. Only the first
+    /// violation's message is built.
     mutating func verifyParameter(_ a: Tensor, _ b: Tensor, role: ParameterRole) {
         guard a.dtype == b.dtype, a.shape == b.shape else {
             fail(CertificateViolation(
@@ -109,61 +114,87 @@ struct CertificateCheck {
         }
         let geometry = RoleGeometry(role)
         let av = a.doubles(), bv = b.doubles()
-        let factors = self.factors
-        func expected(_ index: Int, _ outGroup: Int, _ inGroup: Int) -> Double {
-            var value = av[index]
-            if outGroup >= 0 { value *= factors[outGroup] }
-            if inGroup >= 0 { value /= factors[inGroup] }
-            return value
+        let factors = self.factors, dtype = a.dtype, integral = self.integral, tolerance = self.tolerance
+        /// The expected value, |B − expected|, and whether the element breaks
+        /// an exact requirement (exact mode, fixed units, NaN, overflow).
+        func classify(_ index: Int, _ outGroup: Int, _ inGroup: Int) -> (expected: Double, difference: Double, broken: Bool) {
+            var expected = av[index]
+            if outGroup >= 0 { expected *= factors[outGroup] }
+            if inGroup >= 0 { expected /= factors[inGroup] }
+            let actual = bv[index]
+            if expected.isNaN || actual.isNaN {
+                let same = expected.isNaN && actual.isNaN
+                return (expected, same ? 0 : .infinity, !same)
+            }
+            let difference = actual == expected ? 0 : abs(actual - expected)
+            guard integral || (outGroup < 0 && inGroup < 0) else { return (expected, difference, false) }
+            let stored = DTypeRounding.round(expected, to: dtype)
+            let broken = actual != stored || (av[index].isFinite && !stored.isFinite)
+            return (expected, broken && difference == 0 ? .infinity : difference, broken)
         }
         var rowSquares = [Double](repeating: 0, count: geometry.rows)
+        var rowWorst = [Double](repeating: 0, count: geometry.rows)
+        var rowWorstIndex = [Int](repeating: -1, count: geometry.rows)
+        var broken = 0
+        var first: (index: Int, out: Int, fixed: Bool, expected: Double, exact: Bool)?
         geometry.forEach { index, o, outGroup, inGroup in
-            let value = expected(index, outGroup, inGroup)
-            if value.isFinite { rowSquares[o] += value * value }
+            let (expected, difference, isBroken) = classify(index, outGroup, inGroup)
+            if expected.isFinite { rowSquares[o] += expected * expected }
+            if difference > rowWorst[o] { rowWorst[o] = difference; rowWorstIndex[o] = index }
+            if isBroken {
+                broken += 1
+                if first == nil { first = (index, o, outGroup < 0 && inGroup < 0, expected, true) }
+            }
         }
         let rowNorms = rowSquares.map { $0.squareRoot() }
-        var localWorst: (error: Double, index: Int, out: Int)?
-        var violations: [(index: Int, out: Int, expected: Double, error: Double, reason: String)] = []
-        let dtype = a.dtype
-        let (integral, tolerance) = (self.integral, self.tolerance)
-        geometry.forEach { index, o, outGroup, inGroup in
-            let actual = bv[index]
-            let exact = expected(index, outGroup, inGroup)
-            let fixed = outGroup < 0 && inGroup < 0
-            let difference = abs(actual - exact)
-            var error = difference == 0 ? 0 : (rowNorms[o] > 0 ? difference / rowNorms[o] : .infinity)
-            var reason: String?
-            if exact.isNaN || actual.isNaN {
-                error = exact.isNaN && actual.isNaN ? 0 : .infinity
-                if error != 0 { reason = "is \(actual) in B but A moved by the recovered scales gives \(exact)" }
-            } else if integral || fixed {
-                let stored = DTypeRounding.round(exact, to: dtype)
-                if av[index].isFinite && !stored.isFinite {
-                    reason = "A moved by the recovered scales overflows \(dtype.numpyName) (\(exact))"
-                    error = .infinity
-                } else if actual != stored {
-                    reason = fixed
-                        ? "belongs to no rescaling group, so it must be unchanged, but A has \(av[index]) and B \(actual)"
-                        : "is \(actual) in B but A moved by the power-of-two scales gives exactly \(stored)"
-                    if error == 0 { error = .infinity }
-                }
-            } else if !(difference <= tolerance * rowNorms[o]) {
-                reason = "is \(actual) in B but A moved by the recovered scales gives \(exact) "
-                    + "(relative error \(error) of the row norm exceeds \(tolerance))"
+        func relative(_ difference: Double, row o: Int) -> Double {
+            difference == 0 ? 0 : (rowNorms[o] > 0 ? difference / rowNorms[o] : .infinity)
+        }
+        // Worst entry of this tensor.
+        var localWorst = (error: 0.0, index: 0, out: 0)
+        for o in 0..<geometry.rows where rowWorstIndex[o] >= 0 {
+            let error = relative(rowWorst[o], row: o)
+            if error > localWorst.error { localWorst = (error, rowWorstIndex[o], o) }
+        }
+        if geometry.count > 0, localWorst.error > (worst?.relativeError ?? -1) {
+            worst = CertificateEntry(tensor: a.name, index: geometry.coordinates(of: localWorst.index),
+                                     unit: "\(role.node):\(localWorst.out)", relativeError: localWorst.error)
+        }
+        // Outside exact mode, rows whose worst difference exceeds the tolerance: count and locate.
+        var violating = 0
+        if !integral && (0..<geometry.rows).contains(where: { !(rowWorst[$0] <= tolerance * rowNorms[$0]) }) {
+            broken = 0
+            first = nil
+            geometry.forEach { index, o, outGroup, inGroup in
+                let (expected, difference, isBroken) = classify(index, outGroup, inGroup)
+                let beyond = !(difference <= tolerance * rowNorms[o])
+                guard isBroken || beyond else { return }
+                violating += 1
+                if first == nil { first = (index, o, outGroup < 0 && inGroup < 0, expected, isBroken) }
             }
-            if error > (localWorst?.error ?? -1) { localWorst = (error, index, o) }
-            if let reason { violations.append((index, o, exact, error, reason)) }
+        } else {
+            violating = broken
         }
-        if let local = localWorst, local.error > (worst?.relativeError ?? -1) {
-            worst = CertificateEntry(tensor: a.name, index: geometry.coordinates(of: local.index),
-                                     unit: "\(role.node):\(local.out)", relativeError: local.error)
+        guard let first else { return }
+        let actual = bv[first.index], original = av[first.index]
+        let error = relative(first.expected.isNaN || actual.isNaN ? .infinity : abs(actual - first.expected), row: first.out)
+        let reason: String
+        if first.fixed {
+            reason = "belongs to no rescaling group, so it must be unchanged, but A has \(original) and B \(actual)"
+        } else if first.exact && original.isFinite && !DTypeRounding.round(first.expected, to: dtype).isFinite {
+            reason = "A moved by the recovered scales overflows \(dtype.numpyName) (\(first.expected))"
+        } else if first.exact {
+            reason = "is \(actual) in B but A moved by the \(integral ? "power-of-two" : "recovered") scales gives exactly "
+                + "\(DTypeRounding.round(first.expected, to: dtype))"
+        } else {
+            reason = "is \(actual) in B but A moved by the recovered scales gives \(first.expected) "
+                + "(relative error \(error) of the row norm exceeds \(tolerance))"
         }
-        for violation in violations {
-            fail(CertificateViolation(
-                entry: CertificateEntry(tensor: a.name, index: geometry.coordinates(of: violation.index),
-                                        unit: "\(role.node):\(violation.out)", relativeError: violation.error),
-                expected: violation.expected, actual: bv[violation.index], reason: violation.reason))
-        }
+        fail(CertificateViolation(
+            entry: CertificateEntry(tensor: a.name, index: geometry.coordinates(of: first.index),
+                                    unit: "\(role.node):\(first.out)", relativeError: error),
+            expected: first.expected, actual: actual, reason: reason))
+        violationCount += violating - 1
     }
 
     /// A tensor outside every rescaling group: must be byte-equal.

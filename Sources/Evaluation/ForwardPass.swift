@@ -87,13 +87,19 @@ struct ForwardPass<S: EvaluationScalar> {
     func run(_ input: BatchValue<S>) throws -> [BatchValue<S>] {
         var values = [BatchValue<S>?](repeating: nil, count: network.nodes.count)
         values[0] = input
+        func value(_ index: Int) throws -> BatchValue<S> {
+            guard let value = values[index] else {
+                throw EvaluationError.invalidNetwork(reason: "node '\(network.nodes[index].name)' is read before it is computed")
+            }
+            return value
+        }
         for index in network.nodes.indices.dropFirst() {
             let node = network.nodes[index]
-            let inputs = node.inputs.map { values[$0]! }
+            let inputs = try node.inputs.map(value)
             values[index] = try apply(node, to: inputs)
             for input in node.inputs where lastUse[input] == index { values[input] = nil }
         }
-        return network.outputs.map { values[$0]! }
+        return try network.outputs.map(value)
     }
 
     /// One node's value from its inputs' values.

@@ -5,34 +5,67 @@ import Network
 struct RoleGeometry {
     let role: ParameterRole
     let count: Int
-    private let outStride: Int
-    private let inStride: Int
-    private let inSize: Int
+    /// The tensor as a loop nest: `outer` × first axis × `middle` × second
+    /// axis × `inner`, where the first/second axes are the out and in axes in
+    /// storage order (the in axis has extent 1 when there is none).
+    private let outer: Int, middle: Int, inner: Int
+    private let outFirst: Bool
+    private let outSize: Int, inSize: Int
+    /// For each out coordinate, where its block starts in `role.inGroups`.
+    private let inGroupBase: [Int]
 
     init(_ role: ParameterRole) {
         self.role = role
         let shape = role.shape
-        var strides = [Int](repeating: 1, count: shape.count)
-        if shape.count > 1 {
-            for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
-        }
         count = shape.reduce(1, *)
-        outStride = shape.isEmpty ? 1 : strides[role.outAxis]
-        inStride = role.inAxis.map { strides[$0] } ?? 1
-        inSize = role.inAxis.map { shape[$0] } ?? 1
+        guard !shape.isEmpty else {
+            outer = 1; middle = 1; inner = 1; outFirst = true; outSize = 1; inSize = 1; inGroupBase = [0]
+            return
+        }
+        outSize = shape[role.outAxis]
+        let inAxis = role.inAxis
+        inSize = inAxis.map { shape[$0] } ?? 1
+        let first = min(role.outAxis, inAxis ?? role.outAxis)
+        let second = max(role.outAxis, inAxis ?? role.outAxis)
+        outFirst = role.outAxis == first
+        outer = shape[..<first].reduce(1, *)
+        if inAxis == nil {
+            middle = 1
+            inner = shape[(first + 1)...].reduce(1, *)
+        } else {
+            middle = shape[(first + 1)..<second].reduce(1, *)
+            inner = shape[(second + 1)...].reduce(1, *)
+        }
+        let blockSize = role.inBlocks > 1 ? max(outSize / role.inBlocks, 1) : max(outSize, 1)
+        let inSize = self.inSize
+        inGroupBase = (0..<outSize).map { role.inBlocks > 1 ? ($0 / blockSize) * inSize : 0 }
     }
 
     /// Number of produced units (rows).
-    var rows: Int { role.shape.isEmpty ? 1 : role.shape[role.outAxis] }
+    var rows: Int { outSize }
 
     /// Calls `body(index, out, outGroup, inGroup)` for every element in C
-    /// order; groups are −1 when fixed.
+    /// order; groups are −1 when fixed. No division per element.
     func forEach(_ body: (_ index: Int, _ out: Int, _ outGroup: Int, _ inGroup: Int) -> Void) {
-        let rows = self.rows
-        for index in 0..<count {
-            let o = (index / outStride) % rows
-            let inGroup = role.inAxis == nil ? -1 : role.inGroup(out: o, in: (index / inStride) % inSize)
-            body(index, o, role.outGroups[o], inGroup)
+        guard count > 0 else { return }
+        let hasIn = role.inAxis != nil
+        let outGroups = role.outGroups, inGroups = role.inGroups, bases = inGroupBase
+        let (firstSize, secondSize) = outFirst ? (outSize, hasIn ? inSize : 1) : (inSize, outSize)
+        var index = 0
+        for _ in 0..<outer {
+            for x in 0..<firstSize {
+                for _ in 0..<middle {
+                    for y in 0..<secondSize {
+                        let (o, i) = outFirst ? (x, y) : (y, x)
+                        let outGroup = outGroups[o]
+                        let inGroup = hasIn ? inGroups[bases[o] + i] : -1
+                        for _ in 0..<inner {
+                            body(index, o, outGroup, inGroup)
+                            index += 1
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -37,11 +37,12 @@ struct ScaleRecovery {
     /// whether any group was settled.
     private func producerSweep(_ scales: inout [Double?]) throws -> Bool {
         var progress = false
+        var votes = [Votes](repeating: Votes(), count: groupCount)
         var start = 0
         while start < roles.count {
             var end = start
             while end < roles.count, roles[end].node == roles[start].node { end += 1 }
-            var votes: [Int: Votes] = [:]
+            var touched: [Int] = []
             for role in roles[start..<end] where role.outGroups.contains(where: { $0 >= 0 && scales[$0] == nil }) {
                 guard let (a, b) = try values(of: role) else { continue }
                 let known = scales
@@ -49,11 +50,16 @@ struct ScaleRecovery {
                     guard outGroup >= 0, known[outGroup] == nil else { return }
                     let inScale: Double
                     if inGroup < 0 { inScale = 0 } else if let value = known[inGroup] { inScale = value } else { return }
-                    guard let ratio = ScaleRecovery.log2Ratio(b[index], a[index]) else { return }
-                    votes[outGroup, default: Votes()].offer(magnitude: abs(a[index]), estimate: ratio + inScale)
+                    let (x, y) = (a[index], b[index])
+                    guard ScaleRecovery.isUsable(y, x) else { return }
+                    if votes[outGroup].count == 0 { touched.append(outGroup) }
+                    votes[outGroup].offer(Vote(a: x, b: y, base: inScale, sign: 1))
                 }
             }
-            for (group, vote) in votes { scales[group] = vote.estimate; progress = true }
+            for group in touched {
+                if let estimate = votes[group].estimate { scales[group] = estimate; progress = true }
+                votes[group] = Votes()
+            }
             start = end
         }
         return progress
@@ -61,7 +67,8 @@ struct ScaleRecovery {
 
     /// One pass over the consumers of still unknown groups.
     private func consumerSweep(_ scales: inout [Double?]) throws -> Bool {
-        var votes: [Int: Votes] = [:]
+        var votes = [Votes](repeating: Votes(), count: groupCount)
+        var touched: [Int] = []
         for role in roles where role.inAxis != nil
             && role.inGroups.contains(where: { $0 >= 0 && scales[$0] == nil }) {
             guard let (a, b) = try values(of: role) else { continue }
@@ -70,12 +77,17 @@ struct ScaleRecovery {
                 guard inGroup >= 0, known[inGroup] == nil else { return }
                 let outScale: Double
                 if outGroup < 0 { outScale = 0 } else if let value = known[outGroup] { outScale = value } else { return }
-                guard let ratio = ScaleRecovery.log2Ratio(b[index], a[index]) else { return }
-                votes[inGroup, default: Votes()].offer(magnitude: abs(a[index]), estimate: outScale - ratio)
+                let (x, y) = (a[index], b[index])
+                guard ScaleRecovery.isUsable(y, x) else { return }
+                if votes[inGroup].count == 0 { touched.append(inGroup) }
+                votes[inGroup].offer(Vote(a: x, b: y, base: outScale, sign: -1))
             }
         }
-        for (group, vote) in votes { scales[group] = vote.estimate }
-        return !votes.isEmpty
+        var progress = false
+        for group in touched {
+            if let estimate = votes[group].estimate { scales[group] = estimate; progress = true }
+        }
+        return progress
     }
 
     /// Both tensors' values, or nil when B lacks the tensor or stores it
@@ -86,6 +98,13 @@ struct ScaleRecovery {
         guard a.shape == b.shape, a.dtype == b.dtype, a.shape == role.shape,
               a.dtype.isFloatingPoint else { return nil }
         return (a.doubles(), b.doubles())
+    }
+
+    /// True when the pair can vote: both finite, non-zero and of one sign
+    /// (checked without dividing, per element).
+    @inline(__always)
+    static func isUsable(_ b: Double, _ a: Double) -> Bool {
+        a.isFinite && b.isFinite && a != 0 && b != 0 && (a < 0) == (b < 0)
     }
 
     /// log2(b/a) for a usable pair (both finite and non-zero, same sign):
@@ -99,22 +118,51 @@ struct ScaleRecovery {
     }
 }
 
-/// The three estimates of a group's scale with the largest |A|; the first
-/// offered wins ties.
-struct Votes {
-    private(set) var entries: [(magnitude: Double, estimate: Double)] = []
+/// One element's evidence for a group's scale: z = base + sign·log2(b/a).
+struct Vote {
+    var a: Double, b: Double
+    /// The known scale on the element's other side.
+    var base: Double
+    /// +1 for a producer element, −1 for a consumer element.
+    var sign: Double
 
-    mutating func offer(magnitude: Double, estimate: Double) {
-        guard let position = entries.firstIndex(where: { magnitude > $0.magnitude }) ?? (entries.count < 3 ? entries.count : nil)
-        else { return }
-        entries.insert((magnitude, estimate), at: position)
-        if entries.count > 3 { entries.removeLast() }
+    var magnitude: Double { abs(a) }
+
+    /// The estimate, or nil when b/a is not a normal number.
+    var estimate: Double? { ScaleRecovery.log2Ratio(b, a).map { base + sign * $0 } }
+}
+
+/// The three votes for a group's scale with the largest |A| (the most
+/// precise ratios); the first offered wins ties. Fixed size, so offering
+/// never allocates; ratios are computed only when the estimate is asked for.
+struct Votes {
+    private var slots: (Vote?, Vote?, Vote?) = (nil, nil, nil)
+    /// Number of votes held (0…3).
+    private(set) var count = 0
+
+    mutating func offer(_ vote: Vote) {
+        let m = vote.magnitude
+        if let first = slots.0, !(m > first.magnitude) {
+            if let second = slots.1, !(m > second.magnitude) {
+                if let third = slots.2, !(m > third.magnitude) { return }
+                slots.2 = vote
+            } else {
+                slots = (slots.0, vote, slots.1)
+            }
+        } else {
+            slots = (vote, slots.0, slots.1)
+        }
+        count = min(count + 1, 3)
     }
 
-    /// The median of three votes, else the vote of the largest |A|.
-    var estimate: Double {
-        guard entries.count == 3 else { return entries[0].estimate }
-        let sorted = entries.map(\.estimate).sorted()
-        return sorted[1]
+    /// The median of the valid estimates of three votes, else the estimate
+    /// of the largest |A|; nil when no vote gives one.
+    var estimate: Double? {
+        let estimates = [slots.0, slots.1, slots.2].compactMap { $0?.estimate }
+        switch estimates.count {
+        case 0: return nil
+        case 3: return estimates.sorted()[1]
+        default: return estimates[0]
+        }
     }
 }
