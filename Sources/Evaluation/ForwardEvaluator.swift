@@ -76,25 +76,6 @@ public struct ForwardEvaluator: Sendable {
         }
     }
 
-    /// Evaluates a batch stored as a tensor of shape (count, sample shape…);
-    /// a tensor of exactly one sample's shape is a batch of one.
-    public func evaluate(_ inputs: Tensor) throws -> [NodeOutput] {
-        let expected = try? inputShape()
-        if let expected, inputs.shape == expected {
-            return try evaluate(inputs.doubles(), count: 1, sampleShape: expected)
-        }
-        guard let count = inputs.shape.first, inputs.shape.count >= 2 else {
-            throw EvaluationError.invalidInput(reason:
-                "input tensor '\(inputs.name)' of shape \(inputs.shape) is not a batch (count, sample shape…)")
-        }
-        let sample = Array(inputs.shape.dropFirst())
-        if let expected, expected != sample {
-            throw EvaluationError.invalidInput(reason:
-                "input tensor '\(inputs.name)' has samples of shape \(sample); the network takes \(expected)")
-        }
-        return try evaluate(inputs.doubles(), count: count, sampleShape: sample)
-    }
-
     private static func run<S: EvaluationScalar>(_ pass: ForwardPass<S>, _ inputs: [S], count: Int,
                                                  shape: [Int]) throws -> [NodeOutput] {
         let outputs = try pass.run(BatchValue(sampleShape: shape, count: count, data: inputs))
