@@ -53,5 +53,6 @@ let package = Package(
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "WeightFiles", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Network", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Rescaling", "Network", "WeightFiles", "TestSupport"]),
     ]
 )
