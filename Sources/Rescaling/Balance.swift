@@ -124,6 +124,12 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
         }
         var after = kernel.evaluate(x)
         if after.objective > before.objective { x = zero; after = before }
+        // Which way the objective pulls each group at the returned point.
+        let (inTotals, outTotals, _) = sweeper.totals(x, segments: sweeper.allSegments, mask: nil)
+        let pull = (0..<free).map { g -> Int in
+            let i = inTotals[inTotals.startIndex + g], o = outTotals[outTotals.startIndex + g]
+            return o > i * (1 + 1e-9) ? 1 : (o < i * (1 - 1e-9) ? -1 : 0)
+        }
         return BalanceResult(
             z: layout.structureScales(x), norm: norm, exact: options.exact,
             objectiveBefore: before.objective, objectiveAfter: after.objective,
@@ -134,7 +140,7 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             sweeps: continuous.sweeps, weightPasses: continuous.weightPasses,
             objectiveHistory: continuous.history, converged: continuous.converged,
             integerMoves: moves, deadGroups: layout.deadGroups,
-            clampedGroups: clampedGroups(problem, x, exact: options.exact))
+            clampedGroups: clampedGroups(problem, x, exact: options.exact, pull: pull))
     case .max:
         let kernel = MaxKernel(problem: problem)
         let solver = MaxNormSolver(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
@@ -161,20 +167,24 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             sweeps: continuous.rounds, weightPasses: Double(continuous.rounds),
             objectiveHistory: [], converged: continuous.converged,
             integerMoves: 0, deadGroups: layout.deadGroups,
-            clampedGroups: clampedGroups(problem, x, exact: options.exact))
+            clampedGroups: clampedGroups(problem, x, exact: options.exact, pull: kernel.pull(x)))
     }
 }
 
-/// Groups whose scale sits on the edge of their box.
-private func clampedGroups(_ problem: BalanceProblem, _ x: [Double], exact: Bool) -> [ClampedGroup] {
+/// Groups whose scale sits on the edge of their box (and, when `pull` is
+/// known, whose objective pulls them further out).
+private func clampedGroups(_ problem: BalanceProblem, _ x: [Double], exact: Bool, pull: [Int]?) -> [ClampedGroup] {
     let layout = problem.layout
     var result: [ClampedGroup] = []
     for (k, group) in layout.freeGroups.enumerated() {
         let lo = exact ? ceil(layout.boxLo[k] - 1e-9) : layout.boxLo[k]
         let hi = exact ? floor(layout.boxHi[k] + 1e-9) : layout.boxHi[k]
         let units = problem.structure.groups[group].units
-        if x[k] >= hi - 1e-9 { result.append(ClampedGroup(group: group, units: units, z: x[k], side: "upper")) }
-        else if x[k] <= lo + 1e-9 { result.append(ClampedGroup(group: group, units: units, z: x[k], side: "lower")) }
+        if x[k] >= hi - 1e-6 && (pull?[k] ?? 1) > 0 {
+            result.append(ClampedGroup(group: group, units: units, z: x[k], side: "upper"))
+        } else if x[k] <= lo + 1e-6 && (pull?[k] ?? -1) < 0 {
+            result.append(ClampedGroup(group: group, units: units, z: x[k], side: "lower"))
+        }
     }
     return result
 }

@@ -84,7 +84,13 @@ import WeightFiles
         let exact = try balance(problem, norm: .l2)
         #expect(exact.z == [0])   // ⌈−0.71⌉ = 0
         #expect(exact.clampedGroups.map(\.side) == ["lower"])
-        for result in [continuous, exact] {
+        let maxNorm = try balance(problem, norm: .max, options: BalanceOptions(exact: false))
+        #expect(abs(maxNorm.z[0] - bound) < 1e-6)
+        #expect(maxNorm.clampedGroups.map(\.side) == ["lower"])
+        // A group resting at its box edge without being pulled past it is not reported.
+        let unpulled = try balance(problem, norm: .lpq(p: 1, q: 1), options: BalanceOptions(exact: true))
+        #expect(unpulled.z == [0] && unpulled.clampedGroups.map(\.side) == ["lower"])
+        for result in [continuous, exact, maxNorm] {
             for (_, tensor) in try problem.rescaledTensors(result.z) {
                 for v in tensor.doubles() where v != 0 { #expect(abs(v) >= 0x1p-14 && abs(v) <= 65504) }
             }
