@@ -41,6 +41,13 @@ struct DiffCommand: ParsableCommand {
         input shape or --input-shape), and the largest absolute and relative output differences \
         are reported, and whether the outputs are bit-identical.
 
+        With --json the report is one JSON document with the keys file_a, file_b, equivalent, \
+        network (source, nodes, groups), certificate (holds, exact, tolerance, scales_log2, \
+        undetermined_groups, worst {tensor, index, unit, relative_error}, violation_count, \
+        first_violation {tensor, index, unit, expected, actual, relative_error, reason} or null), \
+        outputs (probes, input_shape, precision, max_abs_diff, max_rel_diff, bit_identical, or null \
+        when no probes ran) and notes.
+
         Exit codes: 0 equivalent, 1 not equivalent (the first tensor and unit that breaks it \
         are named), 2 a file or spec cannot be read or the network cannot be evaluated, 64 usage.
         """
