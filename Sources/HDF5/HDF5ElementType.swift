@@ -75,6 +75,7 @@ public struct HDF5TypeDescription: Sendable, Equatable {
     public var typeClass: String
     /// Bytes per element in the file.
     public var size: Int
+    /// The stored byte order (`none` for one-byte types, strings, opaque).
     public var byteOrder: HDF5ByteOrder
     /// The element type the data reads as, or nil when this layer cannot
     /// read the type as numbers (then `unsupportedReason` says why).

@@ -69,7 +69,8 @@ public final class HDF5File: @unchecked Sendable {
     /// the next open fail until the child exits. Best effort: other drivers
     /// are left alone. Call with the lock held.
     private static func closeOnExec(_ id: hid_t) {
-        guard let fapl = Optional(H5Fget_access_plist(id)), fapl >= 0 else { return }
+        let fapl = H5Fget_access_plist(id)
+        guard fapl >= 0 else { return }
         defer { H5Pclose(fapl) }
         guard H5Pget_driver(fapl) == fulcrum_H5FD_SEC2() else { return }
         var handle: UnsafeMutableRawPointer?

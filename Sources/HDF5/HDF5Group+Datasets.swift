@@ -13,6 +13,8 @@ public struct HDF5DatasetOptions: Sendable {
     /// float with an 8-bit exponent.
     public var bfloat16AsOpaque: Bool
 
+    /// Options for a new dataset; the defaults give a contiguous,
+    /// unfiltered, little-endian dataset.
     public init(byteOrder: HDF5ByteOrder = .little, chunks: [Int]? = nil, filters: [HDF5FilterRequest] = [],
                 bfloat16AsOpaque: Bool = false) {
         self.byteOrder = byteOrder

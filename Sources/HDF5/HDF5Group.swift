@@ -75,6 +75,27 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
         }
     }
 
+    /// The link `name` (one or more components, relative to this group),
+    /// or nil when there is none. A dangling soft link is reported as a
+    /// soft link.
+    public func link(_ name: String) throws -> HDF5Link? {
+        let components = name.split(separator: "/", omittingEmptySubsequences: true)
+        guard let last = components.last else { return nil }
+        let parentPath = components.dropLast().joined(separator: "/")
+        if !parentPath.isEmpty {
+            guard try contains(parentPath) else { return nil }
+            guard let parentLink = try link(parentPath), parentLink.kind == .group else { return nil }
+            return try group(parentPath).link(String(last))
+        }
+        return try HDF5Library.call {
+            let exists = try location.check(H5Lexists(handle.id, name, fulcrum_H5P_DEFAULT()), "look up \(name)")
+            guard exists > 0 else { return nil }
+            var info = H5L_info_t()
+            try location.child(name).check(H5Lget_info(handle.id, name, &info, fulcrum_H5P_DEFAULT()), "get link info")
+            return try link(named: name, info: info)
+        }
+    }
+
     /// Describes one link found by `children`. Call with the lock held.
     private func link(named name: String, info: H5L_info_t) throws -> HDF5Link {
         let childLocation = location.child(name)
@@ -157,5 +178,12 @@ public struct HDF5Link: Sendable, Equatable {
     }
     /// The link's name inside its group.
     public var name: String
+    /// What it leads to.
     public var kind: Kind
+
+    /// A link description.
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
 }

@@ -18,10 +18,14 @@ public struct HDF5StringStorage: Sendable, Equatable {
     /// How the unused bytes of a fixed-length string are filled.
     public enum Padding: Sendable, Equatable { case nullTerminated, nullPadded, spacePadded }
 
+    /// Variable or fixed length (in bytes).
     public var length: Length
+    /// The declared character set.
     public var charset: Charset
+    /// The padding of fixed-length strings.
     public var padding: Padding
 
+    /// A string storage description.
     public init(length: Length, charset: Charset, padding: Padding) {
         self.length = length
         self.charset = charset

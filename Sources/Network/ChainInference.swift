@@ -19,10 +19,58 @@ public enum ChainInference {
     public static func network(for file: WeightFile, activation: Activation) throws -> Network {
         let layout: Layout = file.framework == .keras ? .keras : .torch
         var notes: [String] = []
-        let layers = layout == .keras
-            ? try kerasLayers(file, notes: &notes)
-            : try torchLayers(file, notes: &notes)
-        return try chain(layers, file: file, layout: layout, activation: activation, notes: notes)
+        if layout == .keras {
+            let layers = try kerasLayers(file, notes: &notes)
+            return try chain(layers, file: file, layout: layout, activation: activation,
+                             notes: ["the layers were taken in the file's layer order"] + notes)
+        }
+        let layers = try torchLayers(file, notes: &notes)
+        let natural = layers.enumerated().sorted { a, b in
+            naturalOrder(a.element.label, b.element.label) ?? (a.offset < b.offset)
+        }.map(\.element)
+        let names = file.tensorNames
+        let sortedStorage = file.format == .safetensors
+            || (names == names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } && natural.map(\.label) != layers.map(\.label))
+        let byName = (natural, "the file stores its tensors sorted by name, so the layers were put in the natural order of their names (numbers compared as numbers: '2' before '10')")
+        let byFile = (layers, "the layers were taken in file order" as String?)
+        let attempts: [([Layer], String?)] = sortedStorage ? [byName, byFile] : [byFile,
+            (natural, "the tensors do not chain in file order; the layers were put in the natural order of their names (numbers compared as numbers: '2' before '10')")]
+        var firstError: Error?
+        for (index, (ordered, note)) in attempts.enumerated() {
+            if index > 0, ordered.map(\.label) == attempts[0].0.map(\.label) { break }
+            do {
+                return try chain(ordered, file: file, layout: layout, activation: activation,
+                                 notes: (note.map { [$0] } ?? []) + notes)
+            } catch let error as NetworkError {
+                if firstError == nil { firstError = error }
+            }
+        }
+        throw firstError ?? fail(file, "no order of the layers chains")
+    }
+
+    /// Compares names with digit runs as numbers ("fc2" < "fc10"); nil when
+    /// the names are equal in that order.
+    static func naturalOrder(_ a: String, _ b: String) -> Bool? {
+        func runs(_ text: String) -> [(isNumber: Bool, text: String)] {
+            var result: [(Bool, String)] = []
+            for character in text {
+                let digit = character.isASCII && character.isNumber
+                if let last = result.last, last.0 == digit { result[result.count - 1].1.append(character) }
+                else { result.append((digit, String(character))) }
+            }
+            return result
+        }
+        let ra = runs(a), rb = runs(b)
+        for (x, y) in zip(ra, rb) where x.text != y.text {
+            if x.isNumber && y.isNumber {
+                let nx = x.text.drop { $0 == "0" }, ny = y.text.drop { $0 == "0" }
+                if nx.count != ny.count { return nx.count < ny.count }
+                if nx != ny { return nx.lexicographicallyPrecedes(ny) }
+                continue
+            }
+            return x.text.lexicographicallyPrecedes(y.text)
+        }
+        return ra.count == rb.count ? nil : ra.count < rb.count
     }
 
     /// One parameterised layer found in the file.
@@ -46,15 +94,15 @@ public enum ChainInference {
     }
 
     /// Layers from PyTorch-style names (`0.weight`, `fc1.bias`,
-    /// `bn.running_mean`) or, for positional names (`arr_0`), shapes.
+    /// `bn.running_mean`) or, for positional names (`arr_0`), shapes, in
+    /// the file order of their main tensor. Siblings (`<p>bias`, running
+    /// statistics, counters) are paired by name wherever they are stored.
     static func torchLayers(_ file: WeightFile, notes: inout [String]) throws -> [Layer] {
         let optimizer = Set(file.optimizerTensorNames)
         let names = file.tensorNames.filter { !optimizer.contains($0) }
         let present = Set(names)
         var infos: [String: TensorInfo] = [:]
         for name in names { infos[name] = try file.info(name) }
-        var claimed = Set<String>()
-        var layers: [Layer] = []
         func prefix(_ name: String, _ suffix: String) -> String? {
             name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) : nil
         }
@@ -63,48 +111,65 @@ public enum ChainInference {
             let trimmed = prefix.hasSuffix(".") || prefix.hasSuffix("_") || prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
             return trimmed.isEmpty ? fallback : trimmed
         }
+        /// The batchnorm prefix a tensor triggers, if any: `<p>weight` (1-D)
+        /// or, without γ, `<p>running_mean`, with both running statistics present.
+        func batchNormPrefix(_ name: String) -> String? {
+            guard infos[name]?.shape.count == 1 else { return nil }
+            let p: String
+            if let q = prefix(name, "weight") { p = q }
+            else if let q = prefix(name, "running_mean"), !present.contains(q + "weight") { p = q }
+            else { return nil }
+            return present.contains(p + "running_mean") && present.contains(p + "running_var") ? p : nil
+        }
+        // Siblings claimed by name, wherever the file stores them.
+        var claimed = Set<String>()
+        for name in names {
+            guard let info = infos[name], info.dtype.isFloatingPoint else { continue }
+            if let p = batchNormPrefix(name) {
+                claimed.formUnion([p + "bias", p + "running_mean", p + "running_var", p + "num_batches_tracked"])
+                if name.hasSuffix("running_mean") { claimed.remove(name) }
+            } else if info.shape.count == 2 || info.shape.count == 4, let p = prefix(name, "weight") {
+                claimed.insert(p + "bias")
+            }
+        }
+        var layers: [Layer] = []
         for (position, name) in names.enumerated() where !claimed.contains(name) {
             guard let info = infos[name] else { continue }
-            let p = prefix(name, "weight") ?? prefix(name, "running_mean")
             if !info.dtype.isFloatingPoint {
                 guard info.shape.reduce(1, *) <= 1 else {
                     throw fail(file, "tensor '\(name)' (\(info.dtype.numpyName) \(info.shape)) is not a floating-point weight; write a spec (--spec) naming the tensors")
                 }
                 notes.append("ignored '\(name)', an integer scalar (a counter such as num_batches_tracked)")
-                claimed.insert(name)
                 continue
             }
-            if let p, let mean = present.contains(p + "running_mean") ? p + "running_mean" : nil,
-               let variance = present.contains(p + "running_var") ? p + "running_var" : nil,
-               info.shape.count == 1 {
+            if let p = batchNormPrefix(name) {
                 let gamma = present.contains(p + "weight") ? p + "weight" : nil
                 let beta = present.contains(p + "bias") ? p + "bias" : nil
-                claimed.formUnion([mean, variance, p + "num_batches_tracked"] + [gamma, beta].compactMap { $0 })
+                for sibling in [beta, p + "running_mean", p + "running_var"].compactMap({ $0 }) where infos[sibling]?.shape != info.shape {
+                    throw fail(file, "batchnorm tensor '\(sibling)' has shape \(infos[sibling]?.shape ?? []) but '\(name)' has \(info.shape)")
+                }
                 layers.append(Layer(kind: .batchNorm, name: nodeName(p, name), weight: gamma, bias: beta,
-                                    mean: mean, variance: variance, shape: info.shape, label: gamma ?? mean))
+                                    mean: p + "running_mean", variance: p + "running_var", shape: info.shape, label: name))
                 continue
             }
             guard info.shape.count == 2 || info.shape.count == 4 else {
                 throw fail(file, "tensor '\(name)' with shape \(info.shape) is neither a 2-D linear weight, a 4-D conv weight, a bias nor batchnorm statistics; write a spec (--spec) naming the tensors")
             }
-            claimed.insert(name)
             let units = info.shape[0]
             var bias: String?
-            if let p = prefix(name, "weight"), present.contains(p + "bias") {
-                bias = p + "bias"
-            } else if prefix(name, "weight") == nil, position + 1 < names.count {
+            if let p = prefix(name, "weight") {
+                bias = present.contains(p + "bias") ? p + "bias" : nil
+            } else if position + 1 < names.count {
                 let next = names[position + 1]
                 if let nextInfo = infos[next], nextInfo.shape == [units], !claimed.contains(next),
                    prefix(next, "weight") == nil, nextInfo.dtype.isFloatingPoint {
                     bias = next
+                    claimed.insert(next)
                     notes.append("took '\(next)' as the bias of '\(name)' (it follows it in the file and has \(units) elements)")
                 }
             }
-            if let bias {
-                guard infos[bias]?.shape == [units] else {
-                    throw fail(file, "bias '\(bias)' has shape \(infos[bias]?.shape ?? []) but '\(name)' \(info.shape) has \(units) outputs")
-                }
-                claimed.insert(bias)
+            if let bias, infos[bias]?.shape != [units] {
+                throw fail(file, "bias '\(bias)' has shape \(infos[bias]?.shape ?? []) but '\(name)' \(info.shape) has \(units) outputs")
             }
             layers.append(Layer(kind: info.shape.count == 2 ? .linear : .conv,
                                 name: nodeName(prefix(name, "weight"), name), weight: name, bias: bias,
@@ -196,7 +261,7 @@ public enum ChainInference {
             previous = layer
         }
 
-        var assumptions = ["the file carries no architecture and no --spec was given: the network was inferred from tensor names and shapes, in file order"]
+        var assumptions = ["the file carries no architecture and no --spec was given: the network was inferred from tensor names and shapes"]
         let orientation = layout == .torch
             ? "layout torch: linear weights (out, in), conv weights (out, in, kh, kw); conv stride 1, no padding, no dilation, groups 1"
             : "layout keras: dense kernels (in, out), conv kernels (kh, kw, in, out); conv stride 1, no padding, no dilation, groups 1"

@@ -10,8 +10,9 @@ import WeightFiles
 ///   positions they come from (union-find), so channels joined by an add
 ///   form one group across all branches, and a flatten ties each of its
 ///   features to the channel it comes from.
-/// - A group is rescalable iff it holds a unit and no position of it is
-///   blocked. Blocked positions: the network input, network outputs, the
+/// - A group is rescalable iff it holds a unit, no position of it is
+///   blocked, and a linear or conv2d layer reads it (an unused unit is
+///   blocked: "unused"). Blocked positions: the network input, network outputs, the
 ///   inputs of a non-homogeneous op ("feeds tanh (node act2)") and of a
 ///   batchnorm ("feeds batchnorm (node bn1)": it is rescaled at its output
 ///   instead), the outputs of non-homogeneous ops, and the output of a
@@ -21,6 +22,7 @@ import WeightFiles
 ///   conv's input axis in `groups` blocks). Running statistics and ε are
 ///   never touched.
 public struct HomogeneityAnalysis: Sendable {
+    /// The network analysed.
     public let network: Network
     /// Per-sample output shape of every node (see `Network.shapes(in:)`).
     public let shapes: [[Int]]
@@ -67,6 +69,8 @@ struct PositionGraph {
     var sets: UnionFind
     /// Blocking reasons per position, in the order they were found.
     var reasons: [Int: [String]] = [:]
+    /// Positions read by a linear or conv2d layer (a consumer).
+    var consumed = Set<Int>()
 
     init(network: Network, shapes: [[Int]]) {
         self.network = network
@@ -96,7 +100,8 @@ struct PositionGraph {
             case .input:
                 block(node: n, "network input")
             case .linear, .conv2d:
-                break
+                let input = node.inputs[0]
+                for c in 0..<counts[input] { consumed.insert(position(input, c)) }
             case let .batchNorm(bn):
                 block(node: node.inputs[0], "feeds batchnorm (node \(node.name))")
                 if bn.gamma == nil {
@@ -155,6 +160,7 @@ struct PositionGraph {
                 reasonsByRoot[root, default: []].append(reason)
             }
         }
+        let consumedRoots = Set(consumed.map { sets.find($0) })
         var idOfRoot: [Int: Int] = [:]
         var groups: [RescalingGroup] = []
         var blocked: [BlockedUnit] = []
@@ -163,6 +169,10 @@ struct PositionGraph {
                 let root = sets.find(position(n, c))
                 if let why = reasonsByRoot[root] {
                     blocked.append(BlockedUnit(node: node.name, index: c, reason: why.joined(separator: "; ")))
+                } else if !consumedRoots.contains(root) {
+                    // No layer reads it: scaling it changes nothing, and a
+                    // norm objective would drive its scale to zero.
+                    blocked.append(BlockedUnit(node: node.name, index: c, reason: "unused: reaches no linear or conv2d layer and no output"))
                 } else if let id = idOfRoot[root] {
                     groups[id].units.append("\(node.name):\(c)")
                 } else {

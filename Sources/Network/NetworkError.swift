@@ -17,6 +17,7 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable, Sendable {
     /// that can be inferred safely.
     case cannotInfer(path: String, reason: String)
 
+    /// The message the command line prints after "fulcrum: error: ".
     public var description: String {
         switch self {
         case let .invalidSpec(path, reason): return "\(path): invalid network spec: \(reason)"

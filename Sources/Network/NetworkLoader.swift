@@ -13,8 +13,11 @@ public enum NetworkSource: String, Sendable, Codable {
 
 /// A network together with where it came from.
 public struct LoadedNetwork: Sendable {
+    /// The network, normalised (see `Network.normalised(in:)`).
     public var network: Network
+    /// Where it came from.
     public var source: NetworkSource
+    /// Pairs a network with its source.
     public init(network: Network, source: NetworkSource) {
         self.network = network; self.source = source
     }

@@ -14,6 +14,7 @@ struct HDF5LayoutScan {
     var kerasVersion: String?
     var backend: String?
     var skipped: [HDF5WeightFile.SkippedDataset] = []
+    var keras3Owners: [Keras3Owner] = []
     var entries: [String: HDF5WeightFile.Entry] = [:]
 
     /// Groups nested deeper than this are refused (a cycle of hard links
@@ -63,7 +64,8 @@ struct HDF5LayoutScan {
             format = .keras3WeightsH5
             framework = .keras
             tensorNames = datasets
-            layerWeights = try keras3Layers(file, datasets: datasets)
+            keras3Owners = try keras3Layers(file, datasets: datasets)
+            layerWeights = keras3Owners.map { LayerWeights(layer: $0.nameAttribute ?? $0.key, tensors: $0.tensors) }
             optimizerTensorNames = datasets.filter { $0.hasPrefix("optimizer/") }
         } else {
             format = .hdf5StateDict
@@ -122,7 +124,7 @@ struct HDF5LayoutScan {
 
     /// Every owner of a `vars` group under `layers/` (and the model's own
     /// root `vars`, when not empty), with its variables in index order.
-    private func keras3Layers(_ file: HDF5File, datasets: [String]) throws -> [LayerWeights] {
+    private func keras3Layers(_ file: HDF5File, datasets: [String]) throws -> [Keras3Owner] {
         var owners: [String] = []
         var variables: [String: [String]] = [:]
         for name in datasets {
@@ -133,17 +135,15 @@ struct HDF5LayoutScan {
         }
         return try owners.map { owner in
             let vars = try file.group(owner.isEmpty ? "vars" : owner + "/vars")
-            let key = owner.split(separator: "/").last.map(String.init) ?? ""
-            let name = try Self.string(vars, "name") ?? key
-            return LayerWeights(layer: name, tensors: Keras3WeightsLayout.indexOrder(variables[owner] ?? []))
+            return Keras3Owner(path: owner, nameAttribute: try Self.string(vars, "name"),
+                               tensors: Keras3WeightsLayout.indexOrder(variables[owner] ?? []))
         }
     }
 
     /// The subgroup `name` of `parent`, or nil when there is none (or it is
     /// not a group).
     static func group(_ parent: HDF5Group, _ name: String) throws -> HDF5Group? {
-        guard try parent.contains(name) else { return nil }
-        guard let link = try parent.children().first(where: { $0.name == name }), link.kind == .group else { return nil }
+        guard try parent.link(name)?.kind == .group else { return nil }
         return try parent.group(name)
     }
 
@@ -159,6 +159,19 @@ struct HDF5LayoutScan {
         var seen = Set<String>()
         return names.filter { seen.insert($0).inserted }
     }
+}
+
+/// The owner of one `vars` group of a Keras 3 `.weights.h5` file.
+struct Keras3Owner: Sendable, Equatable {
+    /// `layers/dense_1`, or "" for the model's own variables.
+    var path: String
+    /// The `name` attribute of its `vars` group (the layer's name), which
+    /// newer Keras writes.
+    var nameAttribute: String?
+    /// Its variables, in index order.
+    var tensors: [String]
+    /// The last component of `path` (`dense_1`).
+    var key: String { path.split(separator: "/").last.map(String.init) ?? "" }
 }
 
 /// Path conventions of Keras 3 `.weights.h5` files.

@@ -30,9 +30,14 @@ import HDF5
 /// The file stays open read-only while the value lives; `write(replacing:to:)`
 /// works on a copy (see there).
 public struct HDF5WeightFile: WeightFile {
+    /// The path the file was opened from.
     public let url: URL
+    /// The layout found (see the type's documentation).
     public let format: FileFormat
+    /// `keras` for the Keras layouts; for state dicts, what the tensor
+    /// names suggest (`pytorch` for `fc1.weight`-style names).
     public let framework: Framework
+    /// Dataset paths without the leading `/`, in the order described above.
     public let tensorNames: [String]
     /// The `model_config` root attribute (legacy full model), else nil.
     public let architectureJSON: String?
@@ -68,6 +73,8 @@ public struct HDF5WeightFile: WeightFile {
     }
 
     let entries: [String: Entry]
+    /// For Keras 3 `.weights.h5`: every `vars` group under `layers/`.
+    let keras3Owners: [Keras3Owner]
     let file: HDF5File
     /// How errors name the file: its path, or `archive.keras (model.weights.h5)`.
     let displayPath: String
@@ -93,7 +100,7 @@ public struct HDF5WeightFile: WeightFile {
             if (try? HDF5File.isHDF5(url.path)) == false {
                 throw WeightFileError.malformed(path: displayPath, reason: "not an HDF5 file (no HDF5 signature found)")
             }
-            throw WeightFileError.malformed(path: displayPath, reason: "damaged HDF5 file: \(error.message)")
+            throw WeightFileError.malformed(path: displayPath, reason: "cannot open as an HDF5 file: \(error.message)")
         }
         return try mapHDF5Errors(displayPath) {
             try HDF5WeightFile(url: url, file: file, scan: HDF5LayoutScan(file: file, displayPath: displayPath), displayPath: displayPath)
@@ -114,6 +121,7 @@ public struct HDF5WeightFile: WeightFile {
         backend = scan.backend
         skippedDatasets = scan.skipped
         entries = scan.entries
+        keras3Owners = scan.keras3Owners
     }
 
     func entry(_ name: String) throws -> Entry {
@@ -121,6 +129,7 @@ public struct HDF5WeightFile: WeightFile {
         return entry
     }
 
+    /// Shape and dtype of a tensor, known since the file was opened.
     public func info(_ name: String) throws -> TensorInfo { try entry(name).info }
 
     /// Reads one dataset whole, converted to C order and native byte

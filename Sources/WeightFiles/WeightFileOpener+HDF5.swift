@@ -7,11 +7,10 @@ extension WeightFileOpener {
         try HDF5WeightFile.open(url)
     }
 
-    /// Opens a Keras `.keras` archive. The archive reader (`KerasArchive`)
-    /// is not part of this build yet, so this refuses honestly.
+    /// Opens a Keras `.keras` archive (config.json + model.weights.h5) with
+    /// `KerasArchive`.
     static func openKerasArchive(_ url: URL) throws -> any WeightFile {
-        throw WeightFileError.unsupportedFormat(path: url.path,
-            reason: "a Keras .keras archive, but this build of fulcrum does not read .keras archives yet")
+        try KerasArchive.open(url)
     }
 
     /// Writes a flat HDF5 state dict (see `HDF5WeightFile.createStateDict`).

@@ -85,6 +85,20 @@ import WeightFiles
         }
     }
 
+    @Test func kerasArchiveConvertsToNpzWithItsTensorNames() throws {
+        let directory = try Fixtures.temporaryDirectory("fulcrum-convert")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = Fixtures.url("keras_mlp/model.keras")
+        let output = directory.appendingPathComponent("weights.npz")
+        let result = try Tool.run(["convert", source.path, output.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let original = try WeightFileOpener.open(source)
+        #expect(original.format == .kerasArchive)
+        let converted = try NPZFile(url: output)
+        #expect(converted.tensorNames == original.tensorNames)
+        #expect(try converted.readAll() == original.readAll())
+    }
+
     @Test func unknownOutputExtensionIsAUsageError() throws {
         let result = try Tool.run(["convert", Fixtures.url("npy/v3.npy").path, "/tmp/out.weights"])
         #expect(result.status == 64)

@@ -4,10 +4,9 @@ import TestSupport
 
 /// `fulcrum inspect`, run as a user runs it, against the manifest.
 @Suite struct InspectCommandTests {
-    /// Every format the opener reads (`keras_archive` joins when the
-    /// `.keras` reader is part of the build).
+    /// Every format the opener reads.
     static let formats: Set<String> = ["npy", "npz", "safetensors", "keras_h5", "keras_weights_h5",
-                                       "keras3_weights_h5", "hdf5_state_dict"]
+                                       "keras3_weights_h5", "hdf5_state_dict", "keras_archive"]
     /// Formats whose files carry a model config.
     static let formatsWithArchitecture: Set<String> = ["keras_h5", "keras_archive"]
 

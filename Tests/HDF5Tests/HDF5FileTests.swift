@@ -107,3 +107,34 @@ func bytes<T>(of values: [T]) -> [UInt8] {
 func values<T>(_ bytes: [UInt8], as type: T.Type) -> [T] {
     bytes.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
 }
+
+@Suite struct HDF5ConcurrencyTests {
+    @Test func concurrentReadersAreSerialisedByTheLock() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("c.h5")
+        let count = 64
+        do {
+            let root = try HDF5File.create(url.path).root()
+            for index in 0..<count {
+                try root.createDataset("d\(index)", element: .float64, shape: [100],
+                                       bytes: bytes(of: (0..<100).map { Double(index * 1000 + $0) }),
+                                       options: HDF5DatasetOptions(chunks: [10], filters: [.deflate(level: 1)]))
+            }
+        }
+        let file = try HDF5File.open(url.path)
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var good = 0
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            guard let read = try? file.dataset("d\(index)").read() else { return }
+            let correct = values(read, as: Double.self) == (0..<100).map { Double(index * 1000 + $0) }
+            results.lock.lock()
+            if correct { results.good += 1 }
+            results.lock.unlock()
+        }
+        #expect(results.good == count)
+    }
+}

@@ -82,3 +82,22 @@ import TestSupport
         #expect(try file.openObjectCount() == 1)
     }
 }
+
+@Suite struct HDF5LinkLookupTests {
+    @Test func linkLookupByPath() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let url = scratch.file("l.h5")
+        do {
+            let root = try HDF5File.create(url.path).root()
+            try root.createDataset("a/b/c", element: .uint8, shape: [1], bytes: [7])
+        }
+        let root = try HDF5File.open(url.path).root()
+        #expect(try root.link("a")?.kind == .group)
+        #expect(try root.link("a/b")?.kind == .group)
+        #expect(try root.link("a/b/c") == HDF5Link(name: "c", kind: .dataset))
+        #expect(try root.link("a/x") == nil)
+        #expect(try root.link("a/b/c/d") == nil)
+        #expect(try root.link("zzz") == nil)
+    }
+}

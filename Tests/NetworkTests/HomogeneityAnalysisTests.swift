@@ -165,6 +165,22 @@ enum TestNetworks {
         #expect(structure.parameters.isEmpty)
     }
 
+    @Test func aUnitNoLayerReadsIsBlockedAsUnused() throws {
+        let file = try TestNetworks.file([("a", [3, 2]), ("b", [1, 3]), ("c", [4, 2])], seed: 47)
+        let network = Network(layout: .torch, inputShape: [2], nodes: [
+            TestNetworks.node("x", .input, []),
+            TestNetworks.node("a", .linear(weight: "a", bias: nil), [0]),
+            TestNetworks.node("relu", .activation(.relu), [1]),
+            TestNetworks.node("b", .linear(weight: "b", bias: nil), [2]),
+            TestNetworks.node("c", .linear(weight: "c", bias: nil), [0]),
+            TestNetworks.node("c_relu", .activation(.relu), [4]),
+        ], outputs: [3])
+        let structure = try rescalingStructure(of: network, file: file)
+        #expect(structure.groups.map(\.units) == [["a:0"], ["a:1"], ["a:2"]])
+        #expect(reasons(structure, node: "c") == ["unused: reaches no linear or conv2d layer and no output"])
+        #expect(structure.parameters.map(\.tensor) == ["a", "b"])
+    }
+
     @Test func batchNormWithoutScaleCannotBeRescaledAtItsOutput() throws {
         let file = try TestNetworks.file([("fc.weight", [4, 2])] + TestNetworks.batchNormTensors("bn", 4).filter { $0.0 != "bn.weight" }
                                          + [("out.weight", [1, 4])], seed: 43)

@@ -109,6 +109,12 @@ struct ReferenceForward {
             case .other("tanh"): return x.map { Foundation.tanh($0) }
             case .other("relu6"): return x.map { min(max($0, 0), 6) }
             case .other("sigmoid"): return x.map { 1 / (1 + exp(-$0)) }
+            case .other("gelu"): return x.map { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
+            case .other("softmax") where inShape.count == 1:
+                let top = x.max() ?? 0
+                let e = x.map { exp($0 - top) }
+                let sum = e.reduce(0, +)
+                return e.map { $0 / sum }
             default: throw Unsupported(description: "activation \(activation)")
             }
         case let .maxPool2d(pool), let .avgPool2d(pool):
