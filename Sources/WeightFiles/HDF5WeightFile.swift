@@ -144,7 +144,7 @@ public struct HDF5WeightFile: WeightFile {
             if let filter = entry.filters.first(where: { !$0.canDecode }) {
                 throw WeightFileError.unsupportedFormat(path: displayPath, reason:
                     "cannot read dataset '\(name)': it is compressed with filter \(filter.summary), " +
-                    "which libhdf5 \(HDF5Library.version) does not have (\(error.message))")
+                    "which libhdf5 \(HDF5Library.version) cannot decode; store it with gzip or without compression")
             }
             throw WeightFileError.hdf5(error, path: displayPath)
         }
