@@ -62,8 +62,10 @@ struct DiffCommand: ParsableCommand {
     @Option(name: .long, help: "A network spec (YAML or JSON) describing A's tensors and wiring.")
     var spec: String?
 
-    @Option(name: .long, help: "The activation assumed between layers when the network is inferred from tensor names.")
-    var activation: String = "relu"
+    @Option(name: .long, help: ArgumentHelp(
+        "The activation assumed between layers when A's network is inferred from tensor names: relu, leaky_relu (slope 0.01, or leaky_relu:0.2), identity, or a blocker such as tanh.",
+        valueName: "activation"))
+    var activation = "relu"
 
     @Option(name: .long, help: "A .npy batch (count, sample shape...) of probe inputs.")
     var inputs: String?
@@ -87,6 +89,11 @@ struct DiffCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        let name = activation.trimmingCharacters(in: .whitespaces)
+        if name.isEmpty { throw ValidationError("--activation needs a name, e.g. relu") }
+        if name.lowercased() == "prelu" {
+            throw ValidationError("--activation prelu needs its slope tensors; describe the network with --spec")
+        }
         if inputs != nil, probes != nil { throw ValidationError("give either --inputs or --probes, not both") }
         if let probes, probes < 0 { throw ValidationError("--probes must be 0 or more, got \(probes)") }
         if !(tolerance >= 0) { throw ValidationError("--tolerance must be 0 or more, got \(tolerance)") }
