@@ -29,7 +29,7 @@ public struct ForwardEvaluator: Sendable {
     public let precision: Precision
     private let pass: Pass
 
-    private enum Pass: @unchecked Sendable {
+    private enum Pass: Sendable {
         case single(ForwardPass<Float>)
         case double(ForwardPass<Double>)
     }

@@ -10,7 +10,10 @@ import WeightFiles
 /// network whose roles are listed in graph order): each gives
 /// z = log2(B/A) + z[in]. Of these, the three with the largest |A| vote and
 /// the median wins, so one corrupted entry cannot move the scale of its
-/// whole row. Groups no producer determines (all-zero rows) are recovered
+/// whole row (a group with only two producer elements, a batchnorm channel's
+/// γ and β, follows the larger: a corrupted one is still caught, at that
+/// channel, but the other may be the element named). Groups no producer
+/// determines (all-zero rows) are recovered
 /// from their consumers, z = z[out] − log2(B/A); groups nothing determines
 /// stay undetermined.
 struct ScaleRecovery {

@@ -41,6 +41,13 @@ struct DiffCommand: ParsableCommand {
         input shape or --input-shape), and the largest absolute and relative output differences \
         are reported, and whether the outputs are bit-identical.
 
+        With --json the report is one JSON document with the keys file_a, file_b, equivalent, \
+        network (source, nodes, groups), certificate (holds, exact, tolerance, scales_log2, \
+        undetermined_groups, worst {tensor, index, unit, relative_error}, violation_count, \
+        first_violation {tensor, index, unit, expected, actual, relative_error, reason} or null), \
+        outputs (probes, input_shape, precision, max_abs_diff, max_rel_diff, bit_identical, or null \
+        when no probes ran) and notes.
+
         Exit codes: 0 equivalent, 1 not equivalent (the first tensor and unit that breaks it \
         are named), 2 a file or spec cannot be read or the network cannot be evaluated, 64 usage.
         """
@@ -55,8 +62,10 @@ struct DiffCommand: ParsableCommand {
     @Option(name: .long, help: "A network spec (YAML or JSON) describing A's tensors and wiring.")
     var spec: String?
 
-    @Option(name: .long, help: "The activation assumed between layers when the network is inferred from tensor names.")
-    var activation: String = "relu"
+    @Option(name: .long, help: ArgumentHelp(
+        "The activation assumed between layers when A's network is inferred from tensor names: relu, leaky_relu (slope 0.01, or leaky_relu:0.2), identity, or a blocker such as tanh.",
+        valueName: "activation"))
+    var activation = "relu"
 
     @Option(name: .long, help: "A .npy batch (count, sample shape...) of probe inputs.")
     var inputs: String?
@@ -80,6 +89,11 @@ struct DiffCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        let name = activation.trimmingCharacters(in: .whitespaces)
+        if name.isEmpty { throw ValidationError("--activation needs a name, e.g. relu") }
+        if name.lowercased() == "prelu" {
+            throw ValidationError("--activation prelu needs its slope tensors; describe the network with --spec")
+        }
         if inputs != nil, probes != nil { throw ValidationError("give either --inputs or --probes, not both") }
         if let probes, probes < 0 { throw ValidationError("--probes must be 0 or more, got \(probes)") }
         if !(tolerance >= 0) { throw ValidationError("--tolerance must be 0 or more, got \(tolerance)") }

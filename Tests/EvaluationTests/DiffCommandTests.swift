@@ -52,7 +52,7 @@ import WeightFiles
     @Test("a power-of-two rebalanced copy is equivalent, exactly, with bit-identical outputs",
           arguments: ["torch_mlp/model.safetensors", "torch_cnn/model.safetensors", "torch_resnet/model.safetensors",
                       "torch_cnn/model.h5", "keras_mlp/model.h5", "keras_cnn/model.h5", "keras_resnet/model.h5",
-                      "keras_mlp_adam/model.h5"])
+                      "keras_mlp_adam/model.h5", "keras_resnet/model.keras", "keras_blockers/model.keras"])
     func powerOfTwoCopyIsEquivalent(fixture: String) throws {
         let parts = fixture.split(separator: "/").map(String.init)
         let opened = try Opened(parts[0], file: parts[1])

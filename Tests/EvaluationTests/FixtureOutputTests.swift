@@ -45,13 +45,10 @@ extension FixtureOutputTests {
         "hdf5_variants/lzf.h5": "LZF-compressed datasets: libhdf5 has no LZF filter",
     ]
 
-    /// Formats this build does not open yet.
-    static let unsupportedFormats: Set<String> = ["keras_archive"]
-
     /// Every fixture file that belongs to a network, in manifest order.
     static var networkFiles: [String] {
         let paths = NetworkFixtures.shared.files
-            .filter { $0.network != nil && unreadable[$0.path] == nil && !unsupportedFormats.contains($0.format) }
+            .filter { $0.network != nil && unreadable[$0.path] == nil }
             .map(\.path)
         return paths.isEmpty ? ["(fixtures/manifest.json unreadable)"] : paths
     }
