@@ -81,13 +81,15 @@ struct RescalePipeline: Sendable {
 
         var verification: EquivalenceReport?
         if verify {
+            let tolerances = RescalePipeline.tolerances(for: replacements)
             let probeInputs: ProbeInputs? = probes > 0
                 ? .seeded(count: probes, seed: ProbeInputs.defaultSeed, sampleShape: network.inputShape) : nil
             let report = try verifyEquivalence(original: TensorSource(tensors: tensors, label: path),
                                                rescaled: TensorSource(overlaying: replacements,
                                                                       on: TensorSource(tensors: tensors, label: path),
                                                                       label: "\(path) (rescaled)"),
-                                               network: network, structure: structure, probes: probeInputs)
+                                               network: network, structure: structure, probes: probeInputs,
+                                               tolerance: tolerances.certificate, outputTolerance: tolerances.outputs)
             try RescalePipeline.requireProof(report, exact: solution.exact, path: path)
             verification = report
         }
@@ -153,6 +155,23 @@ struct RescalePipeline: Sendable {
             if rescaled.bytes != tensor.bytes { result.append(rescaled) }
         }
         return result
+    }
+
+    /// The certificate's and the probe comparison's relative tolerances for
+    /// continuous scales: the defaults, widened to a few units of rounding
+    /// of the narrowest float type rewritten (a float16 weight moved by an
+    /// arbitrary scale is only within 2^-11 of the exact product). Exact
+    /// mode does not use them: it requires bit-exact tensors and outputs.
+    static func tolerances(for tensors: [Tensor]) -> (certificate: Double, outputs: Double) {
+        let roundoff = tensors.map { tensor -> Double in
+            switch tensor.dtype {
+            case .float16: return 0x1p-11
+            case .bfloat16: return 0x1p-8
+            case .float32: return 0x1p-24
+            default: return 0x1p-53
+            }
+        }.max() ?? 0x1p-53
+        return (max(EquivalenceCertifier.defaultTolerance, 4 * roundoff), max(defaultOutputTolerance, 64 * roundoff))
     }
 
     /// Throws unless the report proves equivalence; in exact mode the
