@@ -16,6 +16,7 @@ import WeightFiles
 /// so that no element of a moved tensor overflows or becomes subnormal in its
 /// dtype, and lays the rows out per node for one-pass sweeps.
 public struct BalanceProblem: Sendable {
+    /// The symmetry being optimised over.
     public let structure: RescalingStructure
     /// The tensors the structure's parameters name, by name.
     public let tensors: [String: Tensor]
@@ -97,6 +98,7 @@ public struct DeadGroup: Sendable, Equatable {
     public var units: [String]
     /// Why, e.g. "all producer weights are zero".
     public var reason: String
+    /// Memberwise.
     public init(group: Int, units: [String], reason: String) {
         self.group = group; self.units = units; self.reason = reason
     }
