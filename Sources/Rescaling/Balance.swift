@@ -19,8 +19,10 @@ public struct BalanceOptions: Sendable, Equatable {
     public var tolerance: Double
     /// Stop after this many sweeps at the latest.
     public var maxSweeps: Int
+    /// The continuous ℓ_{p,q} solver.
     public var solver: Solver
 
+    /// Defaults: exact mode, tolerance 1e-6, at most 1000 sweeps, the block-coordinate solver.
     public init(exact: Bool = true, tolerance: Double = 1e-6, maxSweeps: Int = 1000, solver: Solver = .blockCoordinate) {
         self.exact = exact; self.tolerance = tolerance; self.maxSweeps = maxSweeps; self.solver = solver
     }
@@ -28,21 +30,28 @@ public struct BalanceOptions: Sendable, Equatable {
 
 /// One node's norm before and after balancing.
 public struct LayerNorm: Sendable, Equatable {
+    /// The node's name as in `ParameterRole.node`.
     public var node: String
+    /// ‖W_node‖_{p,q} (ℓ_{p,q}) or the largest magnitude (max) before balancing.
     public var before: Double
+    /// The same after balancing.
     public var after: Double
+    /// Memberwise.
     public init(node: String, before: Double, after: Double) { self.node = node; self.before = before; self.after = after }
 }
 
 /// A group whose scale was held at the edge of its box so that no element
 /// overflows or goes subnormal in its dtype.
 public struct ClampedGroup: Sendable, Equatable {
+    /// Index in `RescalingStructure.groups`.
     public var group: Int
+    /// The group's units ("node:index").
     public var units: [String]
     /// The log2-scale it was held at.
     public var z: Double
     /// "upper" (larger scales would overflow) or "lower" (smaller would go subnormal).
     public var side: String
+    /// Memberwise.
     public init(group: Int, units: [String], z: Double, side: String) {
         self.group = group; self.units = units; self.z = z; self.side = side
     }
@@ -53,9 +62,15 @@ public struct BalanceResult: Sendable {
     /// log2-scales, one per group of the structure (integers in exact mode);
     /// apply with `BalanceProblem.rescaledTensors` or `Tensor.rescaled`.
     public var z: LogScales
+    /// The objective that was minimised.
     public var norm: Norm
+    /// Whether `z` was restricted to integers (exact mode).
     public var exact: Bool
+    /// The objective at z = 0 (Σ_nodes Σ_rows (Σ_j |w_j|^p)^(q/p), or
+    /// Σ_nodes max |w|). ℓ_{p,q} values come from |w|^p stored in Float,
+    /// so they carry a relative error of about 1e-7.
     public var objectiveBefore: Double
+    /// The objective at `z`; never above `objectiveBefore`.
     public var objectiveAfter: Double
     /// The continuous optimum's objective (a lower bound for exact mode up
     /// to the solver's tolerance).
@@ -75,7 +90,10 @@ public struct BalanceResult: Sendable {
     /// Exact mode: improving moves after rounding (single-group moves plus
     /// minimum-cut subset moves).
     public var integerMoves: Int
+    /// Groups kept at z = 0 because all their producer or consumer weights are zero.
     public var deadGroups: [DeadGroup]
+    /// Groups held at the edge of their dtype-safe box while the objective
+    /// pulled them further (see `BalanceProblem.bounds`).
     public var clampedGroups: [ClampedGroup]
 }
 
@@ -87,7 +105,7 @@ public struct BalanceResult: Sendable {
 public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: BalanceOptions = BalanceOptions()) throws -> BalanceResult {
     try norm.validate()
     guard options.tolerance >= 0, options.maxSweeps >= 0 else {
-        throw BalanceError.invalidNorm("tolerance must be ≥ 0 and max sweeps ≥ 0")
+        throw BalanceError.invalidOption("tolerance must be ≥ 0 and max sweeps ≥ 0, got \(options.tolerance) and \(options.maxSweeps)")
     }
     let layout = problem.layout
     let free = layout.freeGroups.count

@@ -78,6 +78,9 @@ import WeightFiles
         let small = tensors["w1"]!.doubles()[1]
         let bound = log2(0x1p-14 / small)
         #expect(abs(problem.bounds[0].lowerBound - bound) < 1e-12)
+        // Upward, the consumer 1e-3 would go subnormal first (it shrinks by 2^−z).
+        let consumer = tensors["w2"]!.doubles()[0]
+        #expect(abs(problem.bounds[0].upperBound - log2(consumer / 0x1p-14)) < 1e-12)
         let continuous = try balance(problem, norm: .l2, options: BalanceOptions(exact: false))
         #expect(abs(continuous.z[0] - bound) < 1e-12)
         #expect(continuous.clampedGroups == [ClampedGroup(group: 0, units: ["fc1:0"], z: continuous.z[0], side: "lower")])
