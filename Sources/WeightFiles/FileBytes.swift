@@ -15,7 +15,7 @@ enum FileBytes {
         do {
             return try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw WeightFileError.io(path: path, reason: "cannot read the file: \(error.localizedDescription)")
+            throw WeightFileError.io(path: path, reason: "cannot read the file: \(SystemErrorText.describe(error))")
         }
     }
 }

@@ -24,7 +24,7 @@ extension HDF5WeightFile {
                 try FileManager.default.copyItem(at: url, to: temporary)
             } catch {
                 throw WeightFileError.io(path: destination.path,
-                    reason: "cannot copy \(displayPath) to a temporary file: \(error.localizedDescription)")
+                    reason: "cannot copy \(displayPath) to a temporary file: \(SystemErrorText.describe(error))")
             }
             try HDF5WeightFile.overwrite(temporary, with: replacements, reportingAs: destination.path)
         }

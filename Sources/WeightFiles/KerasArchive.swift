@@ -155,7 +155,7 @@ public struct KerasArchive: WeightFile {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw WeightFileError.io(path: url.path, reason: "cannot create a temporary directory: \(error.localizedDescription)")
+            throw WeightFileError.io(path: url.path, reason: "cannot create a temporary directory: \(SystemErrorText.describe(error))")
         }
         defer { try? FileManager.default.removeItem(at: directory) }
         let weightsURL = directory.appendingPathComponent(weightsMember)

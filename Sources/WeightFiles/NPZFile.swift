@@ -187,6 +187,6 @@ public struct NPZFile: WeightFile {
             default: return "\(archiveError)"
             }
         }
-        return "\(error)"
+        return SystemErrorText.describe(error)
     }
 }
