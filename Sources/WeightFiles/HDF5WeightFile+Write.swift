@@ -21,7 +21,9 @@ extension HDF5WeightFile {
         try checkReplacements(replacements)
         try AtomicFileWriter.write(to: destination) { temporary in
             do {
-                try FileManager.default.copyItem(at: url, to: temporary)
+                // Copy the file's contents, not a symbolic link to it (a copied
+                // link would send the writes to the original or nowhere).
+                try FileManager.default.copyItem(at: AtomicFileWriter.resolvedTarget(of: url), to: temporary)
             } catch {
                 throw WeightFileError.io(path: destination.path,
                     reason: "cannot copy \(displayPath) to a temporary file: \(SystemErrorText.describe(error))")

@@ -146,18 +146,27 @@ public struct KerasArchive: WeightFile {
     }
 
     /// Extracts model.weights.h5 into a new temporary directory, runs
-    /// `body` on it and removes the directory, whatever happens.
+    /// `body` on it and removes the directory, whatever happens. The
+    /// directory is locked (`flock`) while in use; directories a killed
+    /// process left behind are removed first (see
+    /// `removeStaleExtractionDirectories`).
     static func withExtractedWeights<T>(of url: URL, archive: Archive, _ body: (URL) throws -> T) throws -> T {
         guard let entry = archive[weightsMember] else {
             throw WeightFileError.malformed(path: url.path, reason: "a zip archive but not a Keras archive: it lacks \(weightsMember)")
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fulcrum-keras-\(UUID().uuidString)")
+        removeStaleExtractionDirectories()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(extractionPrefix + UUID().uuidString)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             throw WeightFileError.io(path: url.path, reason: "cannot create a temporary directory: \(SystemErrorText.describe(error))")
         }
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let lock = AtomicFileWriter.DirectoryLock(directory)
+        _ = lock?.tryExclusive()
+        defer {
+            try? FileManager.default.removeItem(at: directory)
+            lock?.release()
+        }
         let weightsURL = directory.appendingPathComponent(weightsMember)
         do {
             _ = try archive.extract(entry, to: weightsURL, skipCRC32: false)
@@ -165,5 +174,31 @@ public struct KerasArchive: WeightFile {
             throw WeightFileError.malformed(path: url.path, reason: "member '\(weightsMember)': cannot extract (\(NPZFile.describe(error)))")
         }
         return try body(weightsURL)
+    }
+
+    /// The name prefix of the extraction directories in the system's
+    /// temporary folder.
+    static let extractionPrefix = "fulcrum-keras-"
+
+    /// Removes the extraction directories of processes that no longer run:
+    /// those in the temporary folder, created before this process started,
+    /// whose lock can be taken (a live process holds its directory's lock
+    /// until it has removed it; a killed one's lock died with it). Returns
+    /// what was removed.
+    @discardableResult
+    static func removeStaleExtractionDirectories(in folder: URL = FileManager.default.temporaryDirectory) -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        var removed: [URL] = []
+        for name in names where name.hasPrefix(extractionPrefix) {
+            let candidate = folder.appendingPathComponent(name)
+            guard let values = try? candidate.resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey, .contentModificationDateKey]),
+                  values.isDirectory == true, values.isSymbolicLink != true,
+                  let modified = values.contentModificationDate, modified < AtomicFileWriter.processStartTime,
+                  let lock = AtomicFileWriter.DirectoryLock(candidate) else { continue }
+            defer { lock.release() }
+            guard lock.tryExclusive(), (try? FileManager.default.removeItem(at: candidate)) != nil else { continue }
+            removed.append(candidate)
+        }
+        return removed
     }
 }
