@@ -136,6 +136,7 @@ import WeightFiles
         #expect(inspect.stderr.contains("a temporary file of an interrupted fulcrum write"))
 
         // The next complete run writes the result and removes every leftover.
+        let finalStart = Date()
         let final = try Tool.run(fixture.arguments(file))
         #expect(final.status == 0, "\(fixture.path): \(final.stderr)")
         #expect(try Data(contentsOf: file) == result)
@@ -143,7 +144,11 @@ import WeightFiles
         // Nor is anything left in the system's temporary folder (.keras
         // archives are extracted there): what killed runs left is gone,
         // while directories other live processes hold are theirs.
+        guard fixture.fileName.hasSuffix(".keras") else { return }
         let stale = InPlaceSafetyTests.kerasExtractions().subtracting(extractionsBefore).filter { path in
+            // Made before the final run (by a killed run), not by someone starting now.
+            guard let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date,
+                  modified < finalStart else { return false }
             let descriptor = open(path, O_RDONLY | O_DIRECTORY)
             guard descriptor >= 0 else { return false }  // removed meanwhile
             defer { close(descriptor) }
