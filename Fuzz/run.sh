@@ -85,7 +85,7 @@ for target in "${targets[@]}"; do
             echo "--- reproducer $artifact ($(wc -c <"$artifact") bytes)"
             od -A d -t x1 -v "$artifact" | head -40
             echo "base64: $(base64 -w0 "$artifact" | head -c 4000)"
-            echo "reproduce: SWIFT_BACKTRACE=enable=no $exe Fuzz/${artifact#./}"
+            echo "reproduce: SWIFT_BACKTRACE=enable=no $exe $PWD/${artifact#./}"
         fi
     fi
     rm -f "$log"
