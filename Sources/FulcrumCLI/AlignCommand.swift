@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Rescaling
+import FulcrumKit
 
 /// `fulcrum align`: kernel-aligned rescaling (path-conditioned), written back
 /// in the file's own format, proven equivalent before the write.
@@ -49,6 +49,7 @@ struct AlignCommand: ParsableCommand {
     var maxSweeps: Int = 100
 
     @OptionGroup var verification: VerificationOptions
+    @OptionGroup var verbosity: VerbosityOptions
 
     func validate() throws {
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a number ≥ 0, got \(tolerance)") }
@@ -57,17 +58,14 @@ struct AlignCommand: ParsableCommand {
 
     func run() throws {
         let options = AlignmentOptions(tolerance: tolerance, maxSweeps: maxSweeps, exact: !continuous)
-        let pipeline = RescalePipeline(
+        let pipeline = RescalePipeline<AlignmentResult>(
             command: "align", spec: network.specURL, activation: network.activationValue,
-            inputShape: try network.parsedInputShape(), verify: !verification.skipVerification,
-            probes: verification.probes,
-            solve: { context in
-                let result = try alignKernel(network: context.network, tensors: context.tensors,
-                                             structure: context.structure, inputShape: context.network.inputShape,
-                                             options: options)
-                return AlignCommand.solution(result)
-            })
-        try RescaleBatch.run(pipeline: pipeline, batch: batch, output: output, verification: verification)
+            inputShape: try network.parsedInputShape(),
+            rebalancer: Rebalancer(verify: !verification.skipVerification, probes: verification.probes),
+            rescale: { rebalancer, model in try rebalancer.align(model, options: options) },
+            describe: { AlignCommand.solution($0) })
+        try RescaleBatch.run(pipeline: pipeline, batch: batch, output: output, verification: verification,
+                             verbosity: verbosity)
     }
 
     static func solution(_ result: AlignmentResult) -> RescaleSolution {
@@ -86,6 +84,6 @@ struct AlignCommand: ParsableCommand {
                             result.criterionBefore, result.criterionAfter, result.sweeps,
                             result.converged ? "" : " (not converged)", mode)]
             + result.notes.map { "note: \($0)" }
-        return RescaleSolution(z: result.z, exact: result.exact, fields: fields, lines: lines, warnings: [])
+        return RescaleSolution(fields: fields, lines: lines, warnings: [])
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Audit
+import FulcrumKit
 import Foundation
-import Network
-import WeightFiles
 
 /// `fulcrum audit FILES...|DIRS...`: network health in CI, over many
 /// checkpoints.
@@ -55,6 +53,8 @@ struct AuditCommand: ParsableCommand {
     @Flag(name: .long, help: "Include every unit's norms, balance and conserved quantity in the JSON report.")
     var units = false
 
+    @OptionGroup var verbosity: VerbosityOptions
+
     func run() throws {
         let thresholds = try config.map { try AuditConfig.load(contentsOf: URL(fileURLWithPath: $0)) } ?? AuditConfig()
         let specURL = spec.map { URL(fileURLWithPath: $0) }
@@ -62,44 +62,56 @@ struct AuditCommand: ParsableCommand {
         guard listed > 0 else {
             throw BatchError.noFiles(paths: batch.paths, patterns: batch.patterns)
         }
-        let runner = BatchRunner(jobs: batch.jobs, progress: BatchProgress.onTerminal(total: items.count))
+        let progress = verbosity.progress(total: items.count)
+        let log = verbosity.stepLog(progress: progress)
+        let runner = BatchRunner(jobs: batch.jobs, progress: progress)
         let audits = runner.run(items) { item in
-            AuditCommand.audit(item, config: thresholds, spec: specURL)
+            AuditCommand.audit(item, config: thresholds, spec: specURL, log: log)
         }
         let report = AuditReport(files: audits, shard: batch.shard.map { ($0.index, $0.count) }, includeUnits: units)
         let colour = output == nil && isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        let rendered: String
+        let rendered: String?
         switch format {
-        case .text: rendered = report.text(colour: colour)
+        case .text: rendered = verbosity.quiet && output == nil ? nil : report.text(colour: colour)
         case .json: rendered = report.json()
         case .junit: rendered = report.junit()
         }
-        if let output {
+        if let output, let rendered {
             let url = URL(fileURLWithPath: output)
             do { try Data(rendered.utf8).write(to: url, options: .atomic) } catch {
                 throw BatchError.cannotWrite(path: output, reason: error.localizedDescription)
             }
-        } else {
+        } else if let rendered {
             FileHandle.standardOutput.write(Data(rendered.utf8))
         }
         let summary = BatchSummary(audits)
-        let lines = summary.lines(command: "audit", shard: batch.shard, listed: listed)
-        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        var lines = summary.lines(command: "audit", shard: batch.shard, listed: listed)
+        if verbosity.quiet {
+            lines.removeLast()
+            if format == .text && output == nil {
+                lines += audits.filter { $0.status == .fail }.flatMap { audit in
+                    audit.failures.map { "fulcrum: audit: \(audit.path): FAIL: \($0.message)" }
+                }
+            }
+        }
+        if !lines.isEmpty { FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 
     /// Audits one file; every failure becomes the file's error.
-    static func audit(_ item: BatchItem, config: AuditConfig, spec: URL?) -> FileAudit {
+    static func audit(_ item: BatchItem, config: AuditConfig, spec: URL?, log: StepLog = .off) -> FileAudit {
         if let problem = item.problem { return FileAudit(path: item.path, error: "\(item.path): \(problem)") }
         do {
-            let file = try WeightFileOpener.open(URL(fileURLWithPath: item.path))
-            let network = try NetworkLoader.load(file: file, spec: spec).network
-            let structure = try rescalingStructure(of: network, file: file)
-            var tensors: [String: Tensor] = [:]
-            for name in file.tensorNames { tensors[name] = try file.read(name) }
-            let metrics = try Auditor.metrics(of: AuditSubject(network: network, structure: structure, tensors: tensors),
-                                              options: config.metricOptions)
-            return FileAudit(path: item.path, metrics: metrics, failures: config.failures(of: metrics))
+            let clock = ContinuousClock()
+            var start = clock.now
+            let model = try Model(contentsOf: URL(fileURLWithPath: item.path), spec: spec, displayPath: item.path)
+            log("audit: \(item.path): read \(StepLog.milliseconds(clock.now - start)) (\(model.tensors.count) tensors; "
+                + "\(model.network.nodes.count) nodes from \(model.source.rawValue), \(model.structure.groups.count) rescaling groups)")
+            start = clock.now
+            let audit = try model.audit(config: config)
+            log("audit: \(item.path): audit \(StepLog.milliseconds(clock.now - start)) (\(audit.status.rawValue), "
+                + "\(audit.failures.count) threshold(s) crossed)")
+            return audit
         } catch {
             return FileAudit(path: item.path, error: BatchSummary.prefixed("\(error)", path: item.path))
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Rescaling
+import FulcrumKit
 
 /// `fulcrum balance`: minimal-norm rebalancing, written back in the file's
 /// own format, proven equivalent before the write.
@@ -77,6 +77,7 @@ struct BalanceCommand: ParsableCommand {
     var solver: SolverChoice = .block
 
     @OptionGroup var verification: VerificationOptions
+    @OptionGroup var verbosity: VerbosityOptions
 
     func validate() throws {
         if norm == .lpq {
@@ -102,15 +103,14 @@ struct BalanceCommand: ParsableCommand {
         let options = BalanceOptions(exact: !continuous, tolerance: tolerance, maxSweeps: maxSweeps,
                                      solver: solver == .saul ? .multiplicative : .blockCoordinate)
         let norm = chosenNorm
-        let pipeline = RescalePipeline(
+        let pipeline = RescalePipeline<BalanceResult>(
             command: "balance", spec: network.specURL, activation: network.activationValue,
-            inputShape: try network.parsedInputShape(), verify: !verification.skipVerification,
-            probes: verification.probes,
-            solve: { context in
-                let problem = try BalanceProblem(structure: context.structure, tensors: context.tensors)
-                return BalanceCommand.solution(try Rescaling.balance(problem, norm: norm, options: options), options: options)
-            })
-        try RescaleBatch.run(pipeline: pipeline, batch: batch, output: output, verification: verification)
+            inputShape: try network.parsedInputShape(),
+            rebalancer: Rebalancer(verify: !verification.skipVerification, probes: verification.probes),
+            rescale: { rebalancer, model in try rebalancer.balance(model, norm: norm, options: options) },
+            describe: { BalanceCommand.solution($0, options: options) })
+        try RescaleBatch.run(pipeline: pipeline, batch: batch, output: output, verification: verification,
+                             verbosity: verbosity)
     }
 
     /// The report fields and lines of a balance result.
@@ -150,7 +150,7 @@ struct BalanceCommand: ParsableCommand {
         warnings += result.clampedGroups.map {
             "unit(s) \($0.units.joined(separator: ", ")) clamped at log2 scale \($0.z) (\($0.side)) so no weight overflows or goes subnormal"
         }
-        return RescaleSolution(z: result.z, exact: result.exact, fields: fields, lines: lines, warnings: warnings)
+        return RescaleSolution(fields: fields, lines: lines, warnings: warnings)
     }
 }
 
