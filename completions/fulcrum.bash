@@ -190,6 +190,14 @@ _fulcrum_inspect() {
     repeating_options=()
     non_repeating_options=()
     __fulcrum_offer_flags_options 1
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __fulcrum_add_completions -f
+        return
+        ;;
+    esac
 }
 
 _fulcrum_check() {
@@ -202,9 +210,18 @@ _fulcrum_check() {
     # Offer option value completions
     case "${prev}" in
     '--spec')
+        __fulcrum_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
         return
         ;;
     '--activation')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __fulcrum_add_completions -f
         return
         ;;
     esac
@@ -212,7 +229,7 @@ _fulcrum_check() {
 
 _fulcrum_balance() {
     repeating_flags=()
-    non_repeating_flags=(--in-place --continuous --no-verify --json --version -h --help)
+    non_repeating_flags=(--in-place --continuous --no-verify --json -q --quiet -v --verbose --version -h --help)
     repeating_options=(--glob)
     non_repeating_options=(--shard --jobs -o --output --out-dir --spec --activation --input-shape --norm --p --q --tolerance --max-sweeps --solver --probes --report)
     __fulcrum_offer_flags_options -1
@@ -229,12 +246,15 @@ _fulcrum_balance() {
         return
         ;;
     '-o'|'--output')
+        __fulcrum_add_completions -f
         return
         ;;
     '--out-dir')
+        __fulcrum_add_completions -d
         return
         ;;
     '--spec')
+        __fulcrum_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
         return
         ;;
     '--activation')
@@ -267,6 +287,15 @@ _fulcrum_balance() {
         return
         ;;
     '--report')
+        __fulcrum_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __fulcrum_add_completions -f
         return
         ;;
     esac
@@ -274,7 +303,7 @@ _fulcrum_balance() {
 
 _fulcrum_align() {
     repeating_flags=()
-    non_repeating_flags=(--in-place --continuous --no-verify --json --version -h --help)
+    non_repeating_flags=(--in-place --continuous --no-verify --json -q --quiet -v --verbose --version -h --help)
     repeating_options=(--glob)
     non_repeating_options=(--shard --jobs -o --output --out-dir --spec --activation --input-shape --tolerance --max-sweeps --probes --report)
     __fulcrum_offer_flags_options -1
@@ -291,12 +320,15 @@ _fulcrum_align() {
         return
         ;;
     '-o'|'--output')
+        __fulcrum_add_completions -f
         return
         ;;
     '--out-dir')
+        __fulcrum_add_completions -d
         return
         ;;
     '--spec')
+        __fulcrum_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
         return
         ;;
     '--activation')
@@ -315,6 +347,15 @@ _fulcrum_align() {
         return
         ;;
     '--report')
+        __fulcrum_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __fulcrum_add_completions -f
         return
         ;;
     esac
@@ -330,12 +371,14 @@ _fulcrum_diff() {
     # Offer option value completions
     case "${prev}" in
     '--spec')
+        __fulcrum_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
         return
         ;;
     '--activation')
         return
         ;;
     '--inputs')
+        __fulcrum_add_completions -o plusdirs -fX '!*.@(npy)'
         return
         ;;
     '--probes')
@@ -355,11 +398,23 @@ _fulcrum_diff() {
         return
         ;;
     esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __fulcrum_add_completions -f
+        return
+        ;;
+    2)
+        __fulcrum_add_completions -f
+        return
+        ;;
+    esac
 }
 
 _fulcrum_audit() {
     repeating_flags=()
-    non_repeating_flags=(--units --version -h --help)
+    non_repeating_flags=(--units -q --quiet -v --verbose --version -h --help)
     repeating_options=(--glob)
     non_repeating_options=(--shard --jobs --spec --config --format -o --output)
     __fulcrum_offer_flags_options -1
@@ -376,9 +431,11 @@ _fulcrum_audit() {
         return
         ;;
     '--spec')
+        __fulcrum_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
         return
         ;;
     '--config')
+        __fulcrum_add_completions -o plusdirs -fX '!*.@(yaml|yml|json)'
         return
         ;;
     '--format')
@@ -386,6 +443,15 @@ _fulcrum_audit() {
         return
         ;;
     '-o'|'--output')
+        __fulcrum_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __fulcrum_add_completions -f
         return
         ;;
     esac
@@ -397,6 +463,18 @@ _fulcrum_convert() {
     repeating_options=()
     non_repeating_options=()
     __fulcrum_offer_flags_options 2
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __fulcrum_add_completions -f
+        return
+        ;;
+    2)
+        __fulcrum_add_completions -f
+        return
+        ;;
+    esac
 }
 
 _fulcrum_help() {

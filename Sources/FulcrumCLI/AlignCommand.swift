@@ -16,22 +16,27 @@ struct AlignCommand: ParsableCommand {
         abstract: "Rescale hidden units so the path-kernel diagonal is as close to the identity as the symmetry allows.",
         discussion: """
         Path-conditioned rescaling (Lebeurrier, Vayer, Gribonval 2026): the diagonal of the \
-        path-lifting kernel G = ∂Φᵀ∂Φ comes from one forward and one backward pass of the network \
-        with squared parameters on an all-ones input; the scales minimise \
-        n·log(arithmetic mean / geometric mean) of the rescaled diagonal, each unit updated \
+        path-lifting kernel G = dPhi^T dPhi comes from one forward and one backward pass of the \
+        network with squared parameters on an all-ones input; the scales minimise \
+        n * log(arithmetic mean / geometric mean) of the rescaled diagonal, each unit updated \
         exactly (the positive root of a quadratic) until the summed change of log-scales is \
         below --tolerance. Unlike the reference code, BatchNorm channels, residual groups and \
-        biases are handled, for any input size.
+        biases are handled, for any input size (conv nets need their input shape: from the \
+        spec, the Keras config, or --input-shape).
 
         As with balance, the scales are powers of two by default (bit-identical outputs; \
         --continuous for the true optimum), the result is proven equivalent before it is \
-        written, and writes are atomic.
+        written, writes are atomic, and FILES may be directories run with --jobs. The JSON \
+        document is balance's, with the method keys criterion_before, criterion_after, \
+        continuous_criterion, sweeps, converged, criterion_history, parameters and notes in \
+        place of the norm keys.
 
         Example:
-          fulcrum align model.safetensors --spec model.yaml -o aligned.safetensors
+          fulcrum align fixtures/torch_mlp/model.safetensors \\
+              --spec fixtures/torch_mlp/spec.yaml -o aligned.safetensors
 
         Exit codes: 0 every file written, 2 a file could not be read, analysed, proven or \
-        written, 64 usage.
+        written (the others still run), 64 usage error.
         """
     )
 

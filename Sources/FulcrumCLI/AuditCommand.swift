@@ -9,24 +9,32 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "Check the health of networks in weight files against thresholds (for CI).",
         discussion: """
-        For every linear and conv2d layer: σ_w² = fan_in·mean(W²) against the critical value of \
-        the activation that follows (2 ReLU, 2/(1+α²) LeakyReLU, 1 identity), the singular values \
-        of the layer matrix (largest, smallest, condition number), its orthogonality error, the \
-        balance log(‖out‖/‖in‖) of each rescalable hidden unit (mean and worst), the conserved \
-        quantity ‖in‖²−‖out‖², dead units and NaN/Inf counts. For the network: the ℓ_{p,q} norm \
-        against its balanced minimum, the ℓ1 and ℓ2 path-norms, dead units, NaN/Inf.
+        For every linear and conv2d layer: sigma_w^2 = fan_in * mean(W^2) against the critical \
+        value of the activation that follows (2 ReLU, 2/(1+alpha^2) LeakyReLU, 1 identity), the \
+        singular values of the layer matrix (largest, smallest, condition number), its \
+        orthogonality error, the balance log(|out|/|in|) of each rescalable hidden unit (mean \
+        and worst), the conserved quantity |in|^2 - |out|^2, dead units and NaN/Inf counts. For \
+        the network: the l_{p,q} norm against its balanced minimum, the l1 and l2 path-norms, \
+        dead units, NaN/Inf.
 
         Thresholds in --config (YAML or JSON) decide pass or fail per file; without one only NaN \
         and Inf fail. Keys: max_condition_number, max_singular_value, min_singular_value, \
         max_orthogonality_error, sigma_w2_tolerance, max_abs_balance, max_abs_balance_mean (per \
         layer; override per layer under layers: {NAME: {...}}), max_unbalance_ratio, \
         max_dead_units, max_path_norm_l1, max_path_norm_l2, forbid_nan, forbid_inf, p, q, \
-        singular_values. See docs/audit.md.
+        singular_values. See docs/audit.md, which also lists the keys of --format json.
 
         Directories are searched recursively. The sorted list can be split with --shard i/n \
         across the tasks of a Slurm array or a Kubernetes indexed Job. A file that cannot be \
         read is reported and the others are still audited. A progress bar is drawn on stderr \
-        when it is a terminal; a summary is printed on stderr at the end.
+        when it is a terminal; a summary is printed on stderr at the end. With --quiet and \
+        the text format, only the crossed thresholds and errors are printed (on stderr).
+
+        Examples (the second audits the folder the second example of fulcrum balance --help \
+        wrote; the original fixtures/keras_mlp fails the same thresholds):
+          fulcrum audit fixtures/keras_cnn fixtures/keras_resnet
+          fulcrum audit balanced --config docs/examples/audit.yaml \\
+              --format junit -o audit.xml
 
         Exit codes: 0 every file passed, 1 some file crossed a threshold, 2 some file could not \
         be audited (or no file was found), 64 usage error.
@@ -37,17 +45,18 @@ struct AuditCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(
         "Network spec (YAML or JSON) for every file, for files that do not carry their architecture.",
-        valueName: "spec"))
+        valueName: "spec"), completion: .file(extensions: ["yaml", "yml", "json"]))
     var spec: String?
 
-    @Option(name: .long, help: ArgumentHelp("Thresholds (YAML or JSON).", valueName: "config"))
+    @Option(name: .long, help: ArgumentHelp("Thresholds (YAML or JSON).", valueName: "config"),
+            completion: .file(extensions: ["yaml", "yml", "json"]))
     var config: String?
 
     @Option(name: .long, help: "Report format: text (a table), json (one document), junit (JUnit XML).")
     var format: AuditFormat = .text
 
     @Option(name: [.short, .long], help: ArgumentHelp("Write the report to this file instead of stdout.",
-                                                      valueName: "file"))
+                                                      valueName: "file"), completion: .file())
     var output: String?
 
     @Flag(name: .long, help: "Include every unit's norms, balance and conserved quantity in the JSON report.")

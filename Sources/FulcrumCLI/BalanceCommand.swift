@@ -25,12 +25,12 @@ struct BalanceCommand: ParsableCommand {
         commandName: "balance",
         abstract: "Rescale hidden units to the minimal-norm point of the symmetry, without changing the function.",
         discussion: """
-        Every rescalable hidden unit (see `fulcrum check`) is multiplied by a scale λ on its \
-        producing side (weight row, bias, BatchNorm γ and β) and divided by λ on its consuming \
-        side, so the network computes the same function. balance chooses the scales that \
-        minimise the entrywise ℓ_{p,q} norm Σ_layers Σ_rows (Σ_j |w_j|^p)^(q/p) (Saul 2023): \
-        --norm l2 (the default, p = q = 2), l1, max (each layer's largest magnitude), or lpq \
-        with --p and --q.
+        Every rescalable hidden unit (see fulcrum check) is multiplied by a positive scale s on \
+        its producing side (weight row, bias, BatchNorm gamma and beta) and divided by s on its \
+        consuming side, so the network computes the same function. balance chooses the scales \
+        that minimise the entrywise l_{p,q} norm, the sum over layers and rows of \
+        (sum_j |w_j|^p)^(q/p) (Saul 2023): --norm l2 (the default, p = q = 2), l1, max (each \
+        layer's largest magnitude), or lpq with --p and --q.
 
         By default the scales are powers of two (exact mode): the rescaled network's outputs are \
         bit-identical to the original's, in fulcrum's evaluator and in any framework's. \
@@ -40,14 +40,26 @@ struct BalanceCommand: ParsableCommand {
         pair of tensors and checks every tensor, and --probes seeded inputs are run through both \
         networks (bit-identical outputs are required in exact mode). A result that fails the \
         proof is never written. Writes are atomic; tensors that do not move (BatchNorm running \
-        statistics, counters, optimizer state, blocked layers) stay byte-identical.
+        statistics, counters, optimizer state, blocked layers) stay byte-identical. Refused, \
+        with the reason: NaN or Inf in a weight that would move, a file or spec whose shapes do \
+        not chain, HDF5 datasets compressed with a filter libhdf5 lacks (LZF).
 
-        Example:
-          fulcrum balance model.safetensors --spec model.yaml -o balanced.safetensors
-          fulcrum balance checkpoints/ --out-dir balanced/ --jobs 2 --report balance.json
+        FILES may be directories (searched recursively); files run in parallel with --jobs, a \
+        bad file is reported and the others go on, and a summary ends on stderr (a progress \
+        bar too when stderr is a terminal). The JSON document of --json and --report has the \
+        keys command, files [{file, output, status, network, exact, norm, solver, \
+        objective_before, objective_after, continuous_objective, layer_norms, sweeps, \
+        converged, integer_moves, dead_units, clamped_units, scales_log2, tensors_rewritten, \
+        verification, warnings, error}] and summary {total, written, errors}.
+
+        Examples:
+          fulcrum balance fixtures/torch_cnn/model.safetensors \\
+              --spec fixtures/torch_cnn/spec.yaml -o balanced.safetensors
+          fulcrum balance fixtures/keras_mlp --out-dir balanced \\
+              --jobs 2 --report balance.json
 
         Exit codes: 0 every file written, 2 a file could not be read, analysed, proven or \
-        written (the others still run), 64 usage.
+        written (the others still run), 64 usage error.
         """
     )
 
@@ -58,10 +70,10 @@ struct BalanceCommand: ParsableCommand {
     @Option(name: .long, help: "The norm to minimise: l2 (default), l1, max, or lpq (with --p and --q).")
     var norm: NormChoice = .l2
 
-    @Option(name: .long, help: ArgumentHelp("p of --norm lpq (≥ 1).", valueName: "p"))
+    @Option(name: .long, help: ArgumentHelp("p of --norm lpq (>= 1).", valueName: "p"))
     var p: Double?
 
-    @Option(name: .long, help: ArgumentHelp("q of --norm lpq (≥ 1).", valueName: "q"))
+    @Option(name: .long, help: ArgumentHelp("q of --norm lpq (>= 1).", valueName: "q"))
     var q: Double?
 
     @Flag(name: .long, help: "Find the continuous optimum (arbitrary scales; outputs equal up to rounding) instead of power-of-two scales.")
