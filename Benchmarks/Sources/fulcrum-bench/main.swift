@@ -1,0 +1,36 @@
+import BenchmarkSupport
+import Foundation
+import Rescaling
+
+// The helper of side_by_side.sh:
+//   fulcrum-bench generate small|medium|large   generate (or reuse) a model, print its path
+//   fulcrum-bench bandwidth FILE                solver sweep GB/s next to memcpy GB/s (JSON)
+//   fulcrum-bench clean                         delete every generated model
+// Models live in $FULCRUM_BENCH_DIR (default: <tmp>/fulcrum-bench).
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("fulcrum-bench: \(message)\n".utf8))
+    exit(2)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch (arguments.first, arguments.count) {
+case ("generate"?, 2):
+    let models: [String: MLPModel] = ["small": .small, "medium": .medium, "large": .large]
+    guard let model = models[arguments[1]] else { fail("unknown model '\(arguments[1])' (small, medium, large)") }
+    do { print(try ModelCache.file(for: model).path) } catch { fail("\(error)") }
+case ("bandwidth"?, 2):
+    do {
+        let pipeline = try BalancePipeline(url: URL(fileURLWithPath: arguments[1]))
+        let tensors = try pipeline.readTensors()
+        let parameters = tensors.values.reduce(0) { $0 + $1.elementCount }
+        let problem = try BalanceProblem(structure: pipeline.structure, tensors: tensors)
+        let b = try SweepBandwidth.measure(problem, parameterCount: parameters)
+        print("{\"bytes_per_sweep\": \(b.bytesPerSweep), \"seconds_per_sweep\": \(b.secondsPerSweep), "
+              + "\"sweep_gbps\": \(b.sweepGBps), \"seconds_per_memcpy\": \(b.secondsPerCopy), \"memcpy_gbps\": \(b.copyGBps)}")
+    } catch { fail("\(error)") }
+case ("clean"?, 1):
+    do { try ModelCache.removeAll() } catch { fail("\(error)") }
+default:
+    fail("usage: fulcrum-bench generate small|medium|large | bandwidth FILE | clean")
+}
