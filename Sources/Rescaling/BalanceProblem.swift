@@ -76,8 +76,9 @@ public struct BalanceProblem: Sendable {
         try checkLength(z)
         var result: [String: Tensor] = [:]
         for role in structure.parameters {
-            let source = result[role.tensor] ?? tensors[role.tensor]!
-            result[role.tensor] = source.rescaled(by: z, as: role)
+            guard var tensor = result.removeValue(forKey: role.tensor) ?? tensors[role.tensor] else { continue }
+            tensor.rescale(by: z, as: role)
+            result[role.tensor] = tensor
         }
         return result
     }
