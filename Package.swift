@@ -51,7 +51,8 @@ let package = Package(
         .testTarget(name: "WeightFilesTests", dependencies: ["WeightFiles", "TestSupport"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "WeightFiles", "Rescaling", "TestSupport"]),
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "WeightFiles", "Network", "Evaluation", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Network", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Rescaling", "Network", "WeightFiles", "TestSupport"]),
     ]
 )

@@ -14,7 +14,7 @@ public struct FulcrumCommand: ParsableCommand {
         Exit codes: 0 success, 1 a check or audit failed or files differ, 2 bad input or error, 64 usage.
         """,
         version: "0.1.0",
-        subcommands: [InspectCommand.self, ConvertCommand.self, CheckCommand.self, AuditCommand.self]
+        subcommands: [InspectCommand.self, CheckCommand.self, BalanceCommand.self, AlignCommand.self, DiffCommand.self, AuditCommand.self, ConvertCommand.self]
     )
 
     public init() {}

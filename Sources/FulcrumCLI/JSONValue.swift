@@ -1,6 +1,6 @@
 /// A JSON document built in code, written with keys in the order given, so
 /// `--json` output is stable and documented.
-enum JSONValue: Equatable {
+enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int)

@@ -19,8 +19,10 @@ public struct BalanceOptions: Sendable, Equatable {
     public var tolerance: Double
     /// Stop after this many sweeps at the latest.
     public var maxSweeps: Int
+    /// The continuous ℓ_{p,q} solver.
     public var solver: Solver
 
+    /// Defaults: exact mode, tolerance 1e-6, at most 1000 sweeps, the block-coordinate solver.
     public init(exact: Bool = true, tolerance: Double = 1e-6, maxSweeps: Int = 1000, solver: Solver = .blockCoordinate) {
         self.exact = exact; self.tolerance = tolerance; self.maxSweeps = maxSweeps; self.solver = solver
     }
@@ -28,21 +30,28 @@ public struct BalanceOptions: Sendable, Equatable {
 
 /// One node's norm before and after balancing.
 public struct LayerNorm: Sendable, Equatable {
+    /// The node's name as in `ParameterRole.node`.
     public var node: String
+    /// ‖W_node‖_{p,q} (ℓ_{p,q}) or the largest magnitude (max) before balancing.
     public var before: Double
+    /// The same after balancing.
     public var after: Double
+    /// Memberwise.
     public init(node: String, before: Double, after: Double) { self.node = node; self.before = before; self.after = after }
 }
 
 /// A group whose scale was held at the edge of its box so that no element
 /// overflows or goes subnormal in its dtype.
 public struct ClampedGroup: Sendable, Equatable {
+    /// Index in `RescalingStructure.groups`.
     public var group: Int
+    /// The group's units ("node:index").
     public var units: [String]
     /// The log2-scale it was held at.
     public var z: Double
     /// "upper" (larger scales would overflow) or "lower" (smaller would go subnormal).
     public var side: String
+    /// Memberwise.
     public init(group: Int, units: [String], z: Double, side: String) {
         self.group = group; self.units = units; self.z = z; self.side = side
     }
@@ -53,9 +62,15 @@ public struct BalanceResult: Sendable {
     /// log2-scales, one per group of the structure (integers in exact mode);
     /// apply with `BalanceProblem.rescaledTensors` or `Tensor.rescaled`.
     public var z: LogScales
+    /// The objective that was minimised.
     public var norm: Norm
+    /// Whether `z` was restricted to integers (exact mode).
     public var exact: Bool
+    /// The objective at z = 0 (Σ_nodes Σ_rows (Σ_j |w_j|^p)^(q/p), or
+    /// Σ_nodes max |w|). ℓ_{p,q} values come from |w|^p stored in Float,
+    /// so they carry a relative error of about 1e-7.
     public var objectiveBefore: Double
+    /// The objective at `z`; never above `objectiveBefore`.
     public var objectiveAfter: Double
     /// The continuous optimum's objective (a lower bound for exact mode up
     /// to the solver's tolerance).
@@ -75,7 +90,10 @@ public struct BalanceResult: Sendable {
     /// Exact mode: improving moves after rounding (single-group moves plus
     /// minimum-cut subset moves).
     public var integerMoves: Int
+    /// Groups kept at z = 0 because all their producer or consumer weights are zero.
     public var deadGroups: [DeadGroup]
+    /// Groups held at the edge of their dtype-safe box while the objective
+    /// pulled them further (see `BalanceProblem.bounds`).
     public var clampedGroups: [ClampedGroup]
 }
 
@@ -87,7 +105,7 @@ public struct BalanceResult: Sendable {
 public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: BalanceOptions = BalanceOptions()) throws -> BalanceResult {
     try norm.validate()
     guard options.tolerance >= 0, options.maxSweeps >= 0 else {
-        throw BalanceError.invalidNorm("tolerance must be ≥ 0 and max sweeps ≥ 0")
+        throw BalanceError.invalidOption("tolerance must be ≥ 0 and max sweeps ≥ 0, got \(options.tolerance) and \(options.maxSweeps)")
     }
     let layout = problem.layout
     let free = layout.freeGroups.count
@@ -124,6 +142,12 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
         }
         var after = kernel.evaluate(x)
         if after.objective > before.objective { x = zero; after = before }
+        // Which way the objective pulls each group at the returned point.
+        let (inTotals, outTotals, _) = sweeper.totals(x, segments: sweeper.allSegments, mask: nil)
+        let pull = (0..<free).map { g -> Int in
+            let i = inTotals[inTotals.startIndex + g], o = outTotals[outTotals.startIndex + g]
+            return o > i * (1 + 1e-9) ? 1 : (o < i * (1 - 1e-9) ? -1 : 0)
+        }
         return BalanceResult(
             z: layout.structureScales(x), norm: norm, exact: options.exact,
             objectiveBefore: before.objective, objectiveAfter: after.objective,
@@ -134,7 +158,7 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             sweeps: continuous.sweeps, weightPasses: continuous.weightPasses,
             objectiveHistory: continuous.history, converged: continuous.converged,
             integerMoves: moves, deadGroups: layout.deadGroups,
-            clampedGroups: clampedGroups(problem, x, exact: options.exact))
+            clampedGroups: clampedGroups(problem, x, exact: options.exact, pull: pull))
     case .max:
         let kernel = MaxKernel(problem: problem)
         let solver = MaxNormSolver(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
@@ -161,20 +185,24 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             sweeps: continuous.rounds, weightPasses: Double(continuous.rounds),
             objectiveHistory: [], converged: continuous.converged,
             integerMoves: 0, deadGroups: layout.deadGroups,
-            clampedGroups: clampedGroups(problem, x, exact: options.exact))
+            clampedGroups: clampedGroups(problem, x, exact: options.exact, pull: kernel.pull(x)))
     }
 }
 
-/// Groups whose scale sits on the edge of their box.
-private func clampedGroups(_ problem: BalanceProblem, _ x: [Double], exact: Bool) -> [ClampedGroup] {
+/// Groups whose scale sits on the edge of their box (and, when `pull` is
+/// known, whose objective pulls them further out).
+private func clampedGroups(_ problem: BalanceProblem, _ x: [Double], exact: Bool, pull: [Int]?) -> [ClampedGroup] {
     let layout = problem.layout
     var result: [ClampedGroup] = []
     for (k, group) in layout.freeGroups.enumerated() {
         let lo = exact ? ceil(layout.boxLo[k] - 1e-9) : layout.boxLo[k]
         let hi = exact ? floor(layout.boxHi[k] + 1e-9) : layout.boxHi[k]
         let units = problem.structure.groups[group].units
-        if x[k] >= hi - 1e-9 { result.append(ClampedGroup(group: group, units: units, z: x[k], side: "upper")) }
-        else if x[k] <= lo + 1e-9 { result.append(ClampedGroup(group: group, units: units, z: x[k], side: "lower")) }
+        if x[k] >= hi - 1e-6 && (pull?[k] ?? 1) > 0 {
+            result.append(ClampedGroup(group: group, units: units, z: x[k], side: "upper"))
+        } else if x[k] <= lo + 1e-6 && (pull?[k] ?? -1) < 0 {
+            result.append(ClampedGroup(group: group, units: units, z: x[k], side: "lower"))
+        }
     }
     return result
 }

@@ -11,6 +11,8 @@ public enum BalanceError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidStructure(String)
     /// The norm's parameters are out of range.
     case invalidNorm(String)
+    /// A solver option is out of range.
+    case invalidOption(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum BalanceError: Error, CustomStringConvertible, Equatable, Sendable {
             return "invalid rescaling structure: \(reason)"
         case let .invalidNorm(reason):
             return "invalid norm: \(reason)"
+        case let .invalidOption(reason):
+            return "invalid option: \(reason)"
         }
     }
 }

@@ -16,6 +16,7 @@ import WeightFiles
 /// so that no element of a moved tensor overflows or becomes subnormal in its
 /// dtype, and lays the rows out per node for one-pass sweeps.
 public struct BalanceProblem: Sendable {
+    /// The symmetry being optimised over.
     public let structure: RescalingStructure
     /// The tensors the structure's parameters name, by name.
     public let tensors: [String: Tensor]
@@ -76,7 +77,9 @@ public struct BalanceProblem: Sendable {
         try checkLength(z)
         var result: [String: Tensor] = [:]
         for role in structure.parameters {
-            guard var tensor = result.removeValue(forKey: role.tensor) ?? tensors[role.tensor] else { continue }
+            guard var tensor = result.removeValue(forKey: role.tensor) ?? tensors[role.tensor] else {
+                throw BalanceError.missingTensor(name: role.tensor)
+            }
             tensor.rescale(by: z, as: role)
             result[role.tensor] = tensor
         }
@@ -98,6 +101,7 @@ public struct DeadGroup: Sendable, Equatable {
     public var units: [String]
     /// Why, e.g. "all producer weights are zero".
     public var reason: String
+    /// Memberwise.
     public init(group: Int, units: [String], reason: String) {
         self.group = group; self.units = units; self.reason = reason
     }
@@ -384,14 +388,26 @@ struct RowLayout: Sendable {
         let rowBase = nodeRowStart[n]
         for (r, k) in nodeRoles[n].enumerated() {
             let role = roles[k]
-            let tensor = tensors[role.tensor]!
+            // Validated at init: every role's tensor is present.
+            guard let tensor = tensors[role.tensor] else { continue }
             let values = tensor.doubles()
             let dtype = tensor.dtype
+            let hasIn = role.inAxis != nil
+            // The current segment's geometry, refreshed when the row leaves it.
+            var segmentIndex = -1
+            var segmentStart = 0, segmentEnd = 0, columnCount = 0, valueOffset = 0
+            var columns: [Int32] = []
             forEachCoordinate(shape: role.shape, outAxis: role.outAxis, inAxis: role.inAxis) { index, o, i in
                 let row = rowBase + o
-                let seg = segments[Int(rowSegment[row])]
-                let column = Int(seg.roleColumns[r][role.inAxis == nil ? 0 : i])
-                body(seg.valueOffset + (row - seg.rowStart) * seg.columnCount + column, values[index], dtype)
+                if row < segmentStart || row >= segmentEnd || segmentIndex < 0 {
+                    segmentIndex = Int(rowSegment[row])
+                    let seg = segments[segmentIndex]
+                    segmentStart = seg.rowStart; segmentEnd = seg.rowStart + seg.rowCount
+                    columnCount = seg.columnCount; valueOffset = seg.valueOffset
+                    columns = seg.roleColumns[r]
+                }
+                let column = Int(columns[hasIn ? i : 0])
+                body(valueOffset + (row - segmentStart) * columnCount + column, values[index], dtype)
             }
         }
     }

@@ -28,7 +28,8 @@ struct DifferenceGraph: Sendable {
 
     /// Bellman–Ford from ground (or, with `reversed`, towards ground) with arc
     /// weights `weight(arc)`. Detects a negative cycle as a cycle of the
-    /// parent pointers, checked every few passes.
+    /// parent pointers, checked after every pass (O(nodes), small next to a
+    /// pass over the arcs).
     func shortestPaths(reversed: Bool = false, weight: (Int) -> Double) -> Outcome {
         let n = nodeCount
         var dist = [Double](repeating: .infinity, count: n)
@@ -53,7 +54,7 @@ struct DifferenceGraph: Sendable {
                 }
             }
             if !changed { return .feasible(dist) }
-            if pass % 4 == 3 || pass == n - 1, let cycle = parentCycle(parent, tails: tails) { return .cycle(cycle) }
+            if let cycle = parentCycle(parent, tails: tails) { return .cycle(cycle) }
         }
         // n passes still relaxing: the parent graph must hold a cycle.
         return .cycle(parentCycle(parent, tails: tails) ?? [])

@@ -58,20 +58,22 @@ struct LpqSweeper {
     func clamp(_ v: Double, _ g: Int) -> Double { Swift.min(hi[g], Swift.max(lo[g], v)) }
 }
 
-/// Saul's multiplicative update, the reference solver (Saul, "Weight-balancing
-/// fixes and flows for deep learning", TMLR 2023, Algorithm 1).
+/// Saul's multiplicative update, the reference solver (L. K. Saul,
+/// "Weight-balancing fixes and flows for deep learning", TMLR 2023): the
+/// rescaling factors of all hidden units are updated in parallel, with no
+/// learning rate, and the ℓ_{p,q} norm decreases monotonically to its
+/// minimum over the orbit.
 ///
-/// Every hidden unit's rescaling factor is updated in parallel, with no
-/// learning rate, by a power of the ratio of the unit's outgoing to incoming
-/// contributions:
+/// Each unit's factor is multiplied by a power of the ratio of the unit's
+/// outgoing to incoming contributions:
 ///   a_g ← a_g · (O_g / I_g)^κ,  i.e.  z_g ← z_g + κ·log2(O_g / I_g),
 /// where I_g = Σ_{rows r producing g} (Σ_j |w_rj|^p)^(q/p) is the unit's
 /// incoming (row) contribution and O_g = Σ_r ρ_r Σ_{j consuming g} |w_rj|^p,
 /// ρ_r = (Σ_j |w_rj|^p)^(q/p − 1), its outgoing one; O_g = I_g is exactly
 /// the stationarity (balance) condition of the ℓ_{p,q} objective.
 ///
-/// The exponent comes from the auxiliary-function argument that makes the
-/// parallel update monotone: with a_g = e^(u_g), each row term
+/// The exponent κ is the one the auxiliary-function (majorisation) argument
+/// for the parallel update yields, derived here: with a_g = e^(u_g), each row term
 /// e^(q u_o)·Y^(q/p), Y = Σ_j π_j e^(−p u_j), is bounded (convexity of exp,
 /// then Jensen) by θ e^(q u_o/θ) + (1−θ) Σ_j π_j e^(−q u_j/(1−θ)), which is
 /// tight at u = 0 and separable over units; its exact minimiser is

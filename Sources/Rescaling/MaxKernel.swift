@@ -41,6 +41,45 @@ struct MaxKernel: Sendable {
         return result
     }
 
+    /// Which way the objective pulls each free group at z: −1 when lowering
+    /// z_g lowers it (every node maximum that moves with z_g moves down),
+    /// +1 when raising does, 0 otherwise (one-sided directional derivatives
+    /// of Σ_nodes 2^(max), from each node's maximising pairs).
+    func pull(_ z: [Double]) -> [Int] {
+        let free = layout.freeGroups.count
+        let top = nodeLogMax(z)
+        var attaining = [[(Int, Int)]](repeating: [], count: layout.nodeNames.count)
+        for seg in layout.segments {
+            for r in 0..<seg.rowCount {
+                let o = Int(layout.rowOut[seg.rowStart + r])
+                let row = seg.valueOffset + r * seg.columnCount
+                for c in 0..<seg.columnCount {
+                    let j = Int(layout.columnGroups[seg.columnStart + c])
+                    let v = logMax[row + c] + z[o] - z[j]
+                    if v > -.infinity && v >= top[seg.node] - 1e-12 { attaining[seg.node].append((o, j)) }
+                }
+            }
+        }
+        var derivativeUp = [Double](repeating: 0, count: free)
+        var derivativeDown = [Double](repeating: 0, count: free)
+        for n in 0..<attaining.count where !attaining[n].isEmpty {
+            let weight = exp2(top[n])
+            var touched = Set<Int>()
+            for (o, j) in attaining[n] { if o < free { touched.insert(o) }; if j < free { touched.insert(j) } }
+            for g in touched {
+                var bestUp = -Double.infinity, bestDown = -Double.infinity
+                for (o, j) in attaining[n] {
+                    let d = (o == g ? 1.0 : 0) - (j == g ? 1.0 : 0)
+                    bestUp = Swift.max(bestUp, d)
+                    bestDown = Swift.max(bestDown, -d)
+                }
+                derivativeUp[g] += weight * bestUp
+                derivativeDown[g] += weight * bestDown
+            }
+        }
+        return (0..<free).map { g in derivativeUp[g] < 0 ? 1 : (derivativeDown[g] < 0 ? -1 : 0) }
+    }
+
     /// Σ_nodes 2^(node log max) at scales z.
     func objective(_ z: [Double]) -> Double {
         nodeLogMax(z).reduce(0) { $0 + exp2($1) }

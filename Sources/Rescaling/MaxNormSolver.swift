@@ -160,72 +160,72 @@ struct MaxNormSolver {
         return { a in floor(w(a) + 1e-9) }
     }
 
-    /// Exact mode: an integer point, from the continuous solution by
-    /// parametric rounding — raise budgets to the next breakpoint along
-    /// negative cycles of the floored constraints until integer-feasible,
-    /// then lower each node's budget while the floored constraints stay
-    /// feasible — compared with plain rounding (returned second) and z = 0.
-    /// The integer max problem is not L♮-convex, so this is a heuristic: it
-    /// never returns a point worse than plain rounding or than z = 0.
+    /// Exact mode: an integer point near the continuous solution. Integer z
+    /// needs integer differences, so the continuous differences are rounded
+    /// with a shared threshold, z = ⌊x + θ⌋ for θ = 0, 1/16, …, 15/16 (each
+    /// difference becomes its floor or its ceiling), keeping the best; then
+    /// each node's maximum is lowered while the floored difference
+    /// constraints — every other node keeping its current maximum as budget
+    /// — stay feasible (Bellman–Ford, a capped number of times). The integer
+    /// max problem is not L♮-convex, so this is a heuristic; it never returns
+    /// a point worse than plain rounding (returned second) or z = 0.
     func integerPoint(from solution: Solution) -> (best: [Double], rounded: [Double]) {
         let free = kernel.layout.freeGroups.count
-        var rounded = solution.x
-        for g in 0..<free {
-            rounded[g] = Swift.min(floor(hi[g] + 1e-9), Swift.max(ceil(lo[g] - 1e-9), rounded[g].rounded()))
+        func intoBox(_ x: [Double], _ shift: Double) -> [Double] {
+            var result = x
+            for g in 0..<free {
+                result[g] = Swift.min(floor(hi[g] + 1e-9), Swift.max(ceil(lo[g] - 1e-9), floor(x[g] + shift)))
+            }
+            result[free] = 0
+            return result
         }
-        rounded[free] = 0
-        var candidates = [rounded, [Double](repeating: 0, count: free + 1)]
-        if !solution.budgets.isEmpty, let point = parametricRounding(solution.budgets) { candidates.append(point) }
-        let best = candidates.min { kernel.objective($0) < kernel.objective($1) }!
-        return (best, rounded)
+        let rounded = intoBox(solution.x, 0.5)
+        var best = [Double](repeating: 0, count: free + 1)
+        var bestValue = kernel.objective(best)
+        for k in 0..<16 {
+            let candidate = k == 8 ? rounded : intoBox(solution.x, Double(k) / 16)
+            let value = kernel.objective(candidate)
+            if value < bestValue { best = candidate; bestValue = value }
+        }
+        return (lowerBudgets(best), rounded)
     }
 
-    private func parametricRounding(_ initial: [Double]) -> [Double]? {
-        var budgets = initial
-        // Raise budgets until the floored system is feasible.
-        var greatest: [Double]? = nil
-        for _ in 0..<10_000 {
-            switch graph.shortestPaths(weight: floored(budgets)) {
-            case .feasible(let dist): greatest = dist
-            case .cycle(let arcs):
-                var best: (variable: Int, value: Double, cost: Double)? = nil
-                for a in arcs where graph.layer[a] >= 0 {
-                    let v = variableOf[Int(graph.layer[a])]
-                    let c = graph.constant[a]
-                    let next = c + floor(budgets[v] - c + 1e-9) + 1
-                    let cost = exp2(next - shift) - exp2(budgets[v] - shift)
-                    if best == nil || cost < best!.cost { best = (v, next, cost) }
-                }
-                guard let raise = best else { return nil }
-                budgets[raise.variable] = raise.value
-                continue
-            }
-            break
-        }
-        guard let top = greatest else { return nil }
-        var x = midpoint(greatest: top, budgets: budgets, integer: true)
-        // Lower each node's budget below its current maximum while feasible.
-        var improved = true
-        var guardCount = 0
-        while improved && guardCount < 10_000 {
-            improved = false
-            guardCount += 1
-            let current = kernel.nodeLogMax(x)
+    /// Lowers node maxima one breakpoint at a time while the floored system
+    /// stays feasible; returns the improved integer point.
+    private func lowerBudgets(_ start: [Double]) -> [Double] {
+        let free = kernel.layout.freeGroups.count
+        var solvesLeft = 16 + 4 * activeNodes.count
+        var x = start
+        var current = kernel.nodeLogMax(x)
+        var objective = kernel.objective(x)
+        var budgets = activeNodes.map { current[$0] }
+        rounds: for _ in 0..<2 {
+            var improved = false
             let order = activeNodes.indices.sorted { current[activeNodes[$0]] > current[activeNodes[$1]] }
             for v in order {
-                var trial = activeNodes.map { current[$0] }
-                trial[v] -= 1e-6
-                if case .feasible(let dist) = graph.shortestPaths(weight: floored(trial)) {
-                    let candidate = midpoint(greatest: dist, budgets: trial, integer: true)
-                    if kernel.objective(candidate) < kernel.objective(x) {
-                        x = candidate
-                        improved = true
-                        break
-                    }
+                while true {
+                    guard solvesLeft > 0 else { break rounds }
+                    solvesLeft -= 1
+                    var trial = activeNodes.map { current[$0] }
+                    trial[v] -= 1e-6
+                    guard case .feasible(var candidate) = graph.shortestPaths(weight: floored(trial)) else { break }
+                    candidate[free] = 0
+                    let value = kernel.objective(candidate)
+                    guard value < objective else { break }
+                    x = candidate
+                    objective = value
+                    current = kernel.nodeLogMax(x)
+                    budgets = activeNodes.map { current[$0] }
+                    improved = true
                 }
             }
+            if !improved { break }
         }
-        return x
+        guard x != start else { return x }
+        // The greatest solution pushes every group up to its limits; the
+        // midpoint with the least one meets the same budgets.
+        let centred = midpoint(greatest: x, budgets: budgets, integer: true)
+        return kernel.objective(centred) <= objective ? centred : x
     }
 }
 

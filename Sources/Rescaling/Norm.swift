@@ -22,7 +22,9 @@
 ///   min Σ_nodes 2^(m_node) subject to difference constraints, solved
 ///   exactly by `MaxNormSolver`.
 public enum Norm: Sendable, Equatable, CustomStringConvertible {
+    /// Σ_nodes Σ_rows (Σ_j |w̃_j|^p)^(q/p), finite p, q ≥ 1.
     case lpq(p: Double, q: Double)
+    /// Σ_nodes max_j |w̃_j| (the per-layer ℓ_{∞,∞} norm, summed).
     case max
 
     /// ℓ_{1,1}: the sum of absolute values.

@@ -66,3 +66,31 @@ import WeightFiles
         #expect(again.objectiveAfter == again.objectiveBefore)
     }
 }
+
+extension ExactModeTests {
+    @Test func residualGroupExactOptimumMatchesBruteForce() throws {
+        // A group tied across two producing nodes (a residual add) and
+        // consumed by two nodes, as in SolverTests, now over integers.
+        var random = TestRandom(seed: 9)
+        func t(_ name: String, _ shape: [Int]) throws -> Tensor {
+            try Tensor(name: name, dtype: .float32, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in random.uniform(-4, 4) * exp2(random.uniform(-6, 6)) })
+        }
+        let tensors = try [t("stem", [1, 2]), t("branch_in", [1, 1]), t("branch", [1, 1]), t("head", [2, 1])]
+            .reduce(into: [String: Tensor]()) { $0[$1.name] = $1 }
+        let structure = RescalingStructure(groups: [RescalingGroup(id: 0, units: ["stem:0", "branch:0"]),
+                                                    RescalingGroup(id: 1, units: ["branch_in:0"])], parameters: [
+            ParameterRole(tensor: "stem", node: "stem", kind: .weight, shape: [1, 2], outAxis: 0, outGroups: [0], inAxis: 1, inGroups: [-1, -1]),
+            ParameterRole(tensor: "branch_in", node: "branch_in", kind: .weight, shape: [1, 1], outAxis: 0, outGroups: [1], inAxis: 1, inGroups: [0]),
+            ParameterRole(tensor: "branch", node: "branch", kind: .weight, shape: [1, 1], outAxis: 0, outGroups: [0], inAxis: 1, inGroups: [1]),
+            ParameterRole(tensor: "head", node: "head", kind: .weight, shape: [2, 1], outAxis: 0, outGroups: [-1, -1], inAxis: 1, inGroups: [0]),
+        ], blocked: [])
+        let problem = try BalanceProblem(structure: structure, tensors: tensors)
+        let elements = ElementList(structure, tensors)
+        for (norm, p) in [(Norm.l2, 2.0), (.l1, 1.0)] {
+            let result = try balance(problem, norm: norm)
+            var best = Double.infinity
+            forEachIntegerPoint(count: 2, lo: -12, hi: 12) { z in best = min(best, elements.lpq(z, p: p, q: p)) }
+            #expect(relativeDifference(elements.lpq(result.z, p: p, q: p), best) < 1e-12, "\(norm): \(result.z)")
+        }
+    }
+}

@@ -78,13 +78,22 @@ import WeightFiles
         let small = tensors["w1"]!.doubles()[1]
         let bound = log2(0x1p-14 / small)
         #expect(abs(problem.bounds[0].lowerBound - bound) < 1e-12)
+        // Upward, the consumer 1e-3 would go subnormal first (it shrinks by 2^−z).
+        let consumer = tensors["w2"]!.doubles()[0]
+        #expect(abs(problem.bounds[0].upperBound - log2(consumer / 0x1p-14)) < 1e-12)
         let continuous = try balance(problem, norm: .l2, options: BalanceOptions(exact: false))
         #expect(abs(continuous.z[0] - bound) < 1e-12)
         #expect(continuous.clampedGroups == [ClampedGroup(group: 0, units: ["fc1:0"], z: continuous.z[0], side: "lower")])
         let exact = try balance(problem, norm: .l2)
         #expect(exact.z == [0])   // ⌈−0.71⌉ = 0
         #expect(exact.clampedGroups.map(\.side) == ["lower"])
-        for result in [continuous, exact] {
+        let maxNorm = try balance(problem, norm: .max, options: BalanceOptions(exact: false))
+        #expect(abs(maxNorm.z[0] - bound) < 1e-6)
+        #expect(maxNorm.clampedGroups.map(\.side) == ["lower"])
+        // A group resting at its box edge without being pulled past it is not reported.
+        let unpulled = try balance(problem, norm: .lpq(p: 1, q: 1), options: BalanceOptions(exact: true))
+        #expect(unpulled.z == [0] && unpulled.clampedGroups.map(\.side) == ["lower"])
+        for result in [continuous, exact, maxNorm] {
             for (_, tensor) in try problem.rescaledTensors(result.z) {
                 for v in tensor.doubles() where v != 0 { #expect(abs(v) >= 0x1p-14 && abs(v) <= 65504) }
             }

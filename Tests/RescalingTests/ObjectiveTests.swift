@@ -98,3 +98,22 @@ import WeightFiles
         #expect(throws: BalanceError.self) { try balance(problem, norm: .lpq(p: 2, q: .infinity)) }
     }
 }
+
+extension ObjectiveTests {
+    @Test func largeProblemsSplitAcrossThreadsGiveTheSameObjective() throws {
+        // Over 2^18 stored values: the sweep runs in several chunks, on
+        // several threads where there are several cores.
+        let net = GeneratedMLP(widths: [64, 512, 512, 8], seed: 31, imbalance: 2)
+        let problem = try net.problem()
+        var random = TestRandom(seed: 12)
+        let z = (0..<problem.groupCount).map { _ in random.uniform(-2, 2) }
+        for (p, q) in [(2.0, 2.0), (1.0, 3.0)] {
+            let expected = naiveLpq(net.structure, net.tensors, z: z, p: p, q: q).total
+            #expect(relativeDifference(try problem.objective(z, norm: .lpq(p: p, q: q)), expected) < 1e-6)
+        }
+        let result = try balance(problem, norm: .l2, options: BalanceOptions(exact: false))
+        let expected = naiveLpq(net.structure, net.tensors, z: result.z, p: 2, q: 2).total
+        #expect(relativeDifference(result.objectiveAfter, expected) < 1e-6)
+        #expect(result.objectiveAfter < result.objectiveBefore)
+    }
+}

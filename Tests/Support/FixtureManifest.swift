@@ -80,11 +80,46 @@ public struct FixtureManifest: Decodable, Sendable {
         }
     }
 
+    /// One network of the manifest: how to build it and what the framework
+    /// computed on the probe inputs.
+    public struct NetworkEntry: Decodable, Sendable {
+        public var framework: String
+        public var layout: String
+        /// The spec file under fixtures/, or nil for Keras files that carry
+        /// their architecture.
+        public var spec: String?
+        public var inputShape: [Int]
+        public var probeInputs: [[Number]]
+        public var probeOutputs: [[Number]]
+
+        enum CodingKeys: String, CodingKey {
+            case framework, layout, spec
+            case inputShape = "input_shape", probeInputs = "probe_inputs", probeOutputs = "probe_outputs"
+        }
+    }
+
     public var files: [FileEntry]
     public var badInputs: [BadInput]?
+    public var networks: [String: NetworkEntry]
 
     enum CodingKeys: String, CodingKey {
-        case files, badInputs = "bad_inputs"
+        case files, badInputs = "bad_inputs", networks
+    }
+
+    /// Every file entry that holds a network whose values can be read (all
+    /// but the LZF-compressed one, which libhdf5 cannot decode), in manifest
+    /// order (for `@Test(arguments:)`).
+    public static func networkFilePaths() -> [String] {
+        (shared?.files ?? []).filter { $0.network != nil && !$0.path.contains("lzf") }.map(\.path)
+    }
+
+    /// The network entry of the file at `path`.
+    public static func network(ofFile path: String) throws -> NetworkEntry {
+        let manifest = try shared ?? load()
+        guard let name = try file(path).network, let entry = manifest.networks[name] else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        return entry
     }
 
     /// The committed manifest, or nil when it is missing or unreadable (the

@@ -1,0 +1,166 @@
+import Network
+import WeightFiles
+
+/// A parameter tensor converted to the evaluation precision.
+struct ParameterArray<S: EvaluationScalar> {
+    var name: String
+    var shape: [Int]
+    var values: [S]
+}
+
+/// The forward pass of one network in one precision, over parameters loaded
+/// once. Every op is computed with a fixed arithmetic order that does not
+/// depend on the values (no skipping of zeros, no data-dependent branches
+/// in sums), so scaling a hidden unit by a power of two and its consumers by
+/// the inverse gives bit-identical outputs.
+struct ForwardPass<S: EvaluationScalar> {
+    let network: Network
+    let parameters: [String: ParameterArray<S>]
+    /// For each node, the index of the last node that reads it (or itself
+    /// when nothing does), so intermediate values are freed early.
+    private let lastUse: [Int]
+
+    /// Validates the graph and loads every tensor a node names from `source`.
+    init(network: Network, source: TensorSource) throws {
+        try ForwardPass.validate(network)
+        var parameters: [String: ParameterArray<S>] = [:]
+        for node in network.nodes {
+            for name in node.op.tensorNames where parameters[name] == nil {
+                let tensor: Tensor
+                do { tensor = try source.tensor(name) } catch let error as WeightFileError {
+                    if case .noSuchTensor = error {
+                        throw EvaluationError.missingTensor(source: source.label, tensor: name, node: node.name)
+                    }
+                    throw error
+                }
+                guard tensor.dtype.isFloatingPoint else {
+                    throw EvaluationError.parameterMismatch(node: node.name, tensor: name,
+                        reason: "has dtype \(tensor.dtype.numpyName); parameters must be floating point")
+                }
+                parameters[name] = ParameterArray(name: name, shape: tensor.shape, values: S.values(of: tensor))
+            }
+        }
+        self.network = network
+        self.parameters = parameters
+        var lastUse = Array(network.nodes.indices)
+        for (index, node) in network.nodes.enumerated() {
+            for input in node.inputs { lastUse[input] = max(lastUse[input], index) }
+        }
+        for output in network.outputs { lastUse[output] = network.nodes.count }
+        self.lastUse = lastUse
+    }
+
+    /// Checks the `Network` contract: node 0 is the only input, inputs point
+    /// backwards, outputs exist.
+    static func validate(_ network: Network) throws {
+        guard let first = network.nodes.first, first.op == .input else {
+            throw EvaluationError.invalidNetwork(reason: "node 0 must be the input")
+        }
+        for (index, node) in network.nodes.enumerated() {
+            if index > 0, node.op == .input {
+                throw EvaluationError.invalidNetwork(reason: "node '\(node.name)' is a second input")
+            }
+            if index > 0, node.inputs.isEmpty {
+                throw EvaluationError.invalidNetwork(reason: "node '\(node.name)' reads no input")
+            }
+            for input in node.inputs where input < 0 || input >= index {
+                throw EvaluationError.invalidNetwork(
+                    reason: "node '\(node.name)' reads node \(input), which does not come before it")
+            }
+        }
+        guard !network.outputs.isEmpty,
+              network.outputs.allSatisfy({ $0 >= 0 && $0 < network.nodes.count }) else {
+            throw EvaluationError.invalidNetwork(reason: "outputs \(network.outputs) do not name nodes")
+        }
+    }
+
+    /// The parameter `name` used by node `node`.
+    func parameter(_ name: String, of node: String) throws -> ParameterArray<S> {
+        guard let parameter = parameters[name] else {
+            throw EvaluationError.parameterMismatch(node: node, tensor: name, reason: "was not loaded")
+        }
+        return parameter
+    }
+
+    /// Runs the batch `input` through the network; returns the value of
+    /// every node in `network.outputs`, in that order.
+    func run(_ input: BatchValue<S>) throws -> [BatchValue<S>] {
+        var values = [BatchValue<S>?](repeating: nil, count: network.nodes.count)
+        values[0] = input
+        func value(_ index: Int) throws -> BatchValue<S> {
+            guard let value = values[index] else {
+                throw EvaluationError.invalidNetwork(reason: "node '\(network.nodes[index].name)' is read before it is computed")
+            }
+            return value
+        }
+        for index in network.nodes.indices.dropFirst() {
+            let node = network.nodes[index]
+            let inputs = try node.inputs.map(value)
+            values[index] = try apply(node, to: inputs)
+            for input in node.inputs where lastUse[input] == index { values[input] = nil }
+        }
+        return try network.outputs.map(value)
+    }
+
+    /// One node's value from its inputs' values.
+    private func apply(_ node: Node, to inputs: [BatchValue<S>]) throws -> BatchValue<S> {
+        switch node.op {
+        case .input:
+            throw EvaluationError.invalidNetwork(reason: "node '\(node.name)' is a second input")
+        case .add:
+            return try add(inputs, node: node.name)
+        case let .concatenate(axis):
+            return try concatenate(inputs, axis: axis, node: node.name)
+        default:
+            guard inputs.count == 1 else {
+                throw EvaluationError.shapeMismatch(node: node.name, reason: "takes one input, got \(inputs.count)")
+            }
+            return try applyUnary(node, to: inputs[0])
+        }
+    }
+
+    private func applyUnary(_ node: Node, to x: BatchValue<S>) throws -> BatchValue<S> {
+        switch node.op {
+        case let .linear(weight, bias):
+            return try linear(x, weight: weight, bias: bias, node: node.name)
+        case let .conv2d(conv):
+            return try convolution(x, conv, node: node.name)
+        case let .batchNorm(bn):
+            return try batchNorm(x, bn, node: node.name)
+        case let .activation(activation):
+            return try activate(x, activation, node: node.name)
+        case let .maxPool2d(pool):
+            return try pool2d(x, pool, max: true, node: node.name)
+        case let .avgPool2d(pool):
+            return try pool2d(x, pool, max: false, node: node.name)
+        case .globalAvgPool2d:
+            return try globalPool(x, max: false, node: node.name)
+        case .globalMaxPool2d:
+            return try globalPool(x, max: true, node: node.name)
+        case .flatten:
+            return BatchValue(sampleShape: [x.sampleSize], count: x.count, data: x.data)
+        case let .reshape(shape):
+            return try reshape(x, to: shape, node: node.name)
+        case .input, .add, .concatenate:
+            throw EvaluationError.invalidNetwork(reason: "node '\(node.name)' cannot be applied to one input")
+        }
+    }
+
+    /// Per-sample axis of channels: 0 for torch, the last for keras.
+    func channelAxis(of shape: [Int]) -> Int {
+        network.layout == .torch ? 0 : shape.count - 1
+    }
+}
+
+extension Op {
+    /// Every tensor name the op reads, in a fixed order.
+    var tensorNames: [String] {
+        switch self {
+        case let .linear(weight, bias): return [weight] + (bias.map { [$0] } ?? [])
+        case let .conv2d(conv): return [conv.weight] + (conv.bias.map { [$0] } ?? [])
+        case let .batchNorm(bn): return [bn.gamma, bn.beta, bn.mean, bn.variance].compactMap { $0 }
+        case let .activation(.prelu(alpha)): return [alpha]
+        default: return []
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Network
+import WeightFiles
+
+/// How two parameter sets' outputs differ on the same probe inputs.
+public struct OutputComparison: Sendable, Equatable {
+    /// Number of probe samples evaluated.
+    public var probes: Int
+    /// One sample's input shape.
+    public var sampleShape: [Int]
+    /// The largest |a − b| over every output element (infinity when one is
+    /// NaN or infinite and the other is not, they differ in an infinity, or
+    /// the outputs differ in shape).
+    public var maxAbsDiff: Double
+    /// `maxAbsDiff` divided by the largest finite |a| over every output
+    /// element of A (the output scale); infinity when that scale is 0 but
+    /// outputs differ.
+    public var maxRelDiff: Double
+    /// True when every output element has the same bit pattern in both.
+    public var bitIdentical: Bool
+    /// The arithmetic precision of the evaluation.
+    public var precision: Precision
+
+    /// Compares outputs node by node; both lists come from the same network.
+    public init(_ a: [NodeOutput], _ b: [NodeOutput], probes: Int, sampleShape: [Int], precision: Precision) {
+        var maxAbs = 0.0, scale = 0.0, identical = true
+        for (x, y) in zip(a, b) {
+            for (u, v) in zip(x.values, y.values) {
+                if u.isFinite { scale = max(scale, abs(u)) }
+                if u.bitPattern != v.bitPattern { identical = false }
+                if u == v || (u.isNaN && v.isNaN) { continue }
+                let difference = abs(u - v)
+                maxAbs = max(maxAbs, difference.isNaN ? .infinity : difference)
+            }
+        }
+        let sameShapes = a.count == b.count && zip(a, b).allSatisfy { $0.values.count == $1.values.count }
+        if !sameShapes { maxAbs = .infinity }
+        self.probes = probes
+        self.sampleShape = sampleShape
+        maxAbsDiff = maxAbs
+        maxRelDiff = maxAbs == 0 ? 0 : (scale > 0 ? maxAbs / scale : .infinity)
+        bitIdentical = identical && sameShapes
+        self.precision = precision
+    }
+}
+
+/// Probe inputs for a comparison: given, or seeded.
+public enum ProbeInputs: Sendable, Equatable {
+    /// `count` samples of `sampleShape` in one flat C-order array.
+    case values([Double], count: Int, sampleShape: [Int])
+    /// `count` seeded uniform samples in [−1, 1) of the given shape (nil:
+    /// the network's input shape).
+    case seeded(count: Int, seed: UInt64, sampleShape: [Int]?)
+
+    /// The default seed of `fulcrum diff --probes`.
+    public static let defaultSeed: UInt64 = 0x5EED_F01C_2026
+
+    /// Reads a batch (count, sample shape…) from a tensor, e.g. an `.npy`;
+    /// a tensor of exactly `sampleShape` is a batch of one. Throws when the
+    /// tensor is boolean, not a batch, or its samples are not `sampleShape`.
+    public static func tensor(_ tensor: Tensor, sampleShape: [Int]? = nil) throws -> ProbeInputs {
+        guard tensor.dtype != .bool else {
+            throw EvaluationError.invalidInput(reason: "input tensor '\(tensor.name)' is boolean")
+        }
+        if let sampleShape, tensor.shape == sampleShape {
+            return .values(tensor.doubles(), count: 1, sampleShape: sampleShape)
+        }
+        if let sampleShape, Array(tensor.shape.dropFirst()) != sampleShape {
+            throw EvaluationError.invalidInput(reason:
+                "input tensor '\(tensor.name)' of shape \(tensor.shape) does not hold samples of shape \(sampleShape)")
+        }
+        guard tensor.shape.count >= 2, let count = tensor.shape.first else {
+            throw EvaluationError.invalidInput(reason:
+                "input tensor '\(tensor.name)' of shape \(tensor.shape) is not a batch (count, sample shape…)")
+        }
+        return .values(tensor.doubles(), count: count, sampleShape: Array(tensor.shape.dropFirst()))
+    }
+}
+
+extension ForwardEvaluator {
+    /// The concrete input batch for `probes`: seeded values are drawn for
+    /// the given shape, or this network's input shape.
+    public func resolve(_ probes: ProbeInputs) throws -> (values: [Double], count: Int, sampleShape: [Int]) {
+        switch probes {
+        case let .values(values, count, shape):
+            return (values, count, shape)
+        case let .seeded(count, seed, shape):
+            let sampleShape = try shape ?? inputShape()
+            var generator = ProbeGenerator(seed: seed)
+            return (generator.batch(count: count, sampleShape: sampleShape), count, sampleShape)
+        }
+    }
+
+    /// Evaluates this network on `probes` with this evaluator's parameters
+    /// and with `other`'s (same network and precision) and compares.
+    public func compare(with other: ForwardEvaluator, on probes: ProbeInputs) throws -> OutputComparison {
+        guard other.precision == precision else {
+            throw EvaluationError.invalidInput(reason: "cannot compare \(precision.rawValue) with \(other.precision.rawValue) outputs")
+        }
+        let (values, count, shape) = try resolve(probes)
+        let a = try evaluate(values, count: count, sampleShape: shape)
+        let b = try other.evaluate(values, count: count, sampleShape: shape)
+        return OutputComparison(a, b, probes: count, sampleShape: shape, precision: precision)
+    }
+}
