@@ -28,9 +28,9 @@ struct ClassLocalSearch {
         self.hi = hi.map { Int(floor($0 + 1e-9)) }
     }
 
-    /// Improves integer point `start`; returns the point and the number of
-    /// group moves taken.
-    func run(_ start: [Double], sweeper: inout LpqSweeper, maxRounds: Int = 1000) -> (x: [Double], moves: Int) {
+    /// Improves integer point `start`, whose objective is `scale` in the
+    /// sweeper's units; returns the point and the number of group moves taken.
+    func run(_ start: [Double], sweeper: inout LpqSweeper, scale: Double, maxRounds: Int = 1000) -> (x: [Double], moves: Int) {
         var x = start
         let free = sweeper.free
         let masks: [[Bool]] = coloring.classes.map { members in
@@ -39,10 +39,9 @@ struct ClassLocalSearch {
             return mask
         }
         let grow = exp2(p) - 1, shrink = exp2(-p) - 1
-        // Scale of the objective for the "real decrease" threshold, as in
-        // `IntegerRefiner.localSearch` (1e-13 of the total at the start).
-        let total = sweeper.totals(x, segments: sweeper.allSegments, mask: masks.first).total
-        let threshold = 1e-13 * Swift.max(total, .leastNormalMagnitude)
+        // A move must lower the objective by more than 1e-13 of it, as in
+        // `IntegerRefiner.localSearch`.
+        let threshold = 1e-13 * Swift.max(scale, .leastNormalMagnitude)
         var moves = 0
         for _ in 0..<maxRounds {
             var moved = false
