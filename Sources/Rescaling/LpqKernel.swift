@@ -114,7 +114,17 @@ struct LpqKernel: Sendable {
             self.rowLogScale.withUnsafeBufferPointer { logScale in
             s.withUnsafeBufferPointer { s in
             z.withUnsafeBufferPointer { z in
+                // Per chunk, the segment's consumer factors gathered into a
+                // contiguous row (sCols) and its consumer shares summed per
+                // column (oCols), scattered into the totals once per chunk:
+                // the per-value loops stay contiguous and vectorise.
+                var widest = 0
                 var k = worker
+                while k < chunks.count { widest = Swift.max(widest, self.layout.segments[chunks[k].segment].columnCount); k += workers }
+                let sCols = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(widest, 1))
+                let oCols = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(widest, 1))
+                defer { sCols.deallocate(); oCols.deallocate() }
+                k = worker
                 while k < chunks.count {
                     let chunk = chunks[k]
                     k += workers
@@ -125,10 +135,11 @@ struct LpqKernel: Sendable {
                     if let mask = consumerMask {
                         for c in 0..<n where mask[Int(cols[colBase + c])] { scatter = true; break }
                     } else { scatter = true }
+                    for c in 0..<n { sCols[c] = s[Int(cols[colBase + c])]; oCols[c] = 0 }
+                    guard let base = v.baseAddress else { continue }
                     for r in chunk.rowBegin..<chunk.rowEnd {
-                        let row = seg.valueOffset + r * n
-                        var t = 0.0
-                        for c in 0..<n { t += Double(v[row + c]) * s[Int(cols[colBase + c])] }
+                        let row = base + seg.valueOffset + r * n
+                        let t = RowKernels.dot(row, sCols, n)
                         if t <= 0 { continue }
                         let globalRow = seg.rowStart + r
                         let o = Int(rowOut[globalRow])
@@ -139,19 +150,12 @@ struct LpqKernel: Sendable {
                         acc[totalSlot] += term
                         if perNode { acc[totalSlot + 1 + seg.node] += term }
                         if producerMask?[o] ?? true { inTotals[o] += term }
-                        if scatter {
-                            let f = term / t
-                            if let mask = consumerMask {
-                                for c in 0..<n {
-                                    let g = Int(cols[colBase + c])
-                                    if mask[g] { outTotals[g] += f * Double(v[row + c]) * s[g] }
-                                }
-                            } else {
-                                for c in 0..<n {
-                                    let g = Int(cols[colBase + c])
-                                    outTotals[g] += f * Double(v[row + c]) * s[g]
-                                }
-                            }
+                        if scatter { RowKernels.scaledAdd(term / t, row, sCols, into: oCols, n) }
+                    }
+                    if scatter {
+                        for c in 0..<n {
+                            let g = Int(cols[colBase + c])
+                            if consumerMask?[g] ?? true { outTotals[g] += oCols[c] }
                         }
                     }
                 }
