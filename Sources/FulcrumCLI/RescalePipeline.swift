@@ -137,8 +137,8 @@ struct RescalePipeline: Sendable {
     static func requireFinite(structure: RescalingStructure, tensors: [String: Tensor], path: String) throws {
         for role in structure.parameters {
             guard let tensor = tensors[role.tensor], tensor.dtype.isFloatingPoint else { continue }
-            if let index = tensor.doubles().firstIndex(where: { !$0.isFinite }) {
-                let value = tensor.doubles()[index]
+            if let index = tensor.firstNonFiniteIndex() {
+                let value = tensor.value(at: index)
                 throw RescaleError.nonFinite(path: path, tensor: role.tensor, index: index, value: value)
             }
         }
