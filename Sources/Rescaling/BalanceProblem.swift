@@ -247,6 +247,11 @@ struct RowLayout: Sendable {
             guard let tensor = tensors[role.tensor] else { continue }
             var selfLoop: Int? = nil
             let inGroups = RoleValues.InGroups(role)
+            // Mutable buffers, not captured arrays: no uniqueness check per element.
+            hasProducer.withUnsafeMutableBufferPointer { hasProducer in
+            hasConsumer.withUnsafeMutableBufferPointer { hasConsumer in
+            producerNonzero.withUnsafeMutableBufferPointer { producerNonzero in
+            consumerNonzero.withUnsafeMutableBufferPointer { consumerNonzero in
             role.outGroups.withUnsafeBufferPointer { outGroups in
                 RoleValues.forEach(role, tensor) { _, o, i, value in
                     let og = outGroups[o]
@@ -256,7 +261,7 @@ struct RowLayout: Sendable {
                     if ig >= 0 { hasConsumer[ig] = true; if nonzero { consumerNonzero[ig] = true } }
                     if og >= 0 && og == ig { selfLoop = og }
                 }
-            }
+            }}}}}
             if let g = selfLoop {
                 throw BalanceError.invalidStructure("node '\(role.node)' (tensor '\(role.tensor)') has elements that both produce and consume group \(g)")
             }
@@ -366,6 +371,12 @@ struct RowLayout: Sendable {
             let outInternal = role.outGroups.map { $0 < 0 ? sentinel : Int(internalOf[$0]) }
             let inInternal = role.inGroups.map { $0 < 0 ? Int32(sentinel) : internalOf[$0] }
             let hasIn = role.inAxis != nil
+            rowLargest.withUnsafeMutableBufferPointer { rowLargest in
+            rowSmallest.withUnsafeMutableBufferPointer { rowSmallest in
+            consumerLargest.withUnsafeMutableBufferPointer { consumerLargest in
+            consumerSmallest.withUnsafeMutableBufferPointer { consumerSmallest in
+            outInternal.withUnsafeBufferPointer { outInternal in
+            inInternal.withUnsafeBufferPointer { inInternal in
             RoleValues.forEach(role, tensor) { _, o, i, value in
                 guard value != 0 else { return }
                 let magnitude = Swift.abs(value)
@@ -382,6 +393,7 @@ struct RowLayout: Sendable {
                 if magnitude > consumerLargest[c] { consumerLargest[c] = magnitude }
                 if magnitude < consumerSmallest[c] { consumerSmallest[c] = magnitude }
             }
+            }}}}}}
             func up(_ largest: Double) -> Double { log2(range.max / largest) }
             func down(_ smallest: Double) -> Double { smallest < range.min ? 0 : Swift.min(0, log2(range.min / smallest)) }
             for o in 0..<rows where outInternal[o] != sentinel {

@@ -52,11 +52,13 @@ struct LpqKernel: Sendable {
             let nodeRoles = layout.nodeRoles[n]
             // Largest magnitude per row → the row's power-of-two exponent.
             var rowMax = [Double](repeating: 0, count: rows)
-            for k in nodeRoles {
-                guard let tensor = problem.tensors[roles[k].tensor] else { continue }
-                RoleValues.forEach(roles[k], tensor) { _, o, _, value in
-                    let magnitude = Swift.abs(value)
-                    if magnitude > rowMax[o] { rowMax[o] = magnitude }
+            rowMax.withUnsafeMutableBufferPointer { rowMax in
+                for k in nodeRoles {
+                    guard let tensor = problem.tensors[roles[k].tensor] else { continue }
+                    RoleValues.forEach(roles[k], tensor) { _, o, _, value in
+                        let magnitude = Swift.abs(value)
+                        if magnitude > rowMax[o] { rowMax[o] = magnitude }
+                    }
                 }
             }
             var exponent = [Int](repeating: 0, count: rows)
@@ -94,6 +96,12 @@ struct LpqKernel: Sendable {
                     columns.append(contentsOf: layout.segments[s].roleColumns[r])
                 }
                 values.withUnsafeMutableBufferPointer { v in
+                sums.withUnsafeMutableBufferPointer { sums in
+                rowPosition.withUnsafeBufferPointer { rowPosition in
+                rowSegmentSlot.withUnsafeBufferPointer { rowSegmentSlot in
+                columnOffset.withUnsafeBufferPointer { columnOffset in
+                columns.withUnsafeBufferPointer { columns in
+                exponent.withUnsafeBufferPointer { exponent in
                     RoleValues.forEach(role, tensor) { _, o, i, value in
                         guard value != 0 else { return }
                         let position = rowPosition[o] + Int(columns[columnOffset[rowSegmentSlot[o]] + (hasIn ? i : 0)])
@@ -101,7 +109,7 @@ struct LpqKernel: Sendable {
                         let powered = p == 1 ? scaled : (p == 2 ? scaled * scaled : pow(scaled, p))
                         if direct { v[position] = Float(powered) } else { sums[position - base] += powered }
                     }
-                }
+                }}}}}}}
             }
             if !direct { for k in 0..<sums.count { values[base + k] = Float(sums[k]) } }
         }
