@@ -11,7 +11,7 @@ import FulcrumKit
 ///  "files": [{"file", "output", "status": "written"|"error",
 ///             "network": {"source", "nodes", "groups", "blocked_units"},
 ///             "exact", "norm", "solver", "objective_before", "objective_after", "continuous_objective",
-///             "layer_norms": [{"node", "before", "after"}], "sweeps", "converged", "integer_moves",
+///             "layer_norms": [{"node", "before", "after"}], "sweeps", "converged", "integer_moves", "subset_descent",
 ///             "dead_units": [{"group", "units", "reason"}], "clamped_units": [{"group", "units", "log2_scale", "side"}],
 ///             "scales_log2": [{"group", "units", "log2_scale"}], "tensors_rewritten": [name],
 ///             "verification": {"equivalent", "certificate_exact", "worst_relative_error", "probes",
@@ -49,8 +49,8 @@ struct BalanceCommand: ParsableCommand {
         bar too when stderr is a terminal). The JSON document of --json and --report has the \
         keys command, files [{file, output, status, network, exact, norm, solver, \
         objective_before, objective_after, continuous_objective, layer_norms, sweeps, \
-        converged, integer_moves, dead_units, clamped_units, scales_log2, tensors_rewritten, \
-        verification, warnings, error}] and summary {total, written, errors}.
+        converged, integer_moves, subset_descent, dead_units, clamped_units, scales_log2, \
+        tensors_rewritten, verification, warnings, error}] and summary {total, written, errors}.
 
         Examples:
           fulcrum balance fixtures/torch_cnn/model.safetensors \\
@@ -140,6 +140,7 @@ struct BalanceCommand: ParsableCommand {
             ("sweeps", .int(result.sweeps)),
             ("converged", .bool(result.converged)),
             ("integer_moves", .int(result.integerMoves)),
+            ("subset_descent", .bool(result.subsetDescent)),
         ]
         fields.append(("dead_units", .array(result.deadGroups.map {
             .object([("group", .int($0.group)), ("units", .array($0.units.map(JSONValue.string))), ("reason", .string($0.reason))])
@@ -156,6 +157,11 @@ struct BalanceCommand: ParsableCommand {
             lines.append(String(format: "continuous optimum %.6g; the power-of-two point is %.3f%% above it",
                                 result.continuousObjective,
                                 result.continuousObjective > 0 ? (result.objectiveAfter / result.continuousObjective - 1) * 100 : 0))
+            if case let .lpq(p, q) = result.norm, p == q {
+                lines.append(result.subsetDescent
+                    ? "integer point: the global optimum over powers of two (minimum-cut subset descent)"
+                    : "integer point: no single unit's ×2 or ÷2 improves it (subset descent skipped: more than \(options.subsetDescentLimit) stored values)")
+            }
         }
         lines += result.layerNorms.map { String(format: "layer %@: %.6g → %.6g", $0.node, $0.before, $0.after) }
         var warnings = result.deadGroups.map { "dead unit(s) \($0.units.joined(separator: ", ")) kept at scale 1: \($0.reason)" }

@@ -72,9 +72,9 @@ public struct Model: Sendable {
     public func requireFiniteParameters() throws {
         for role in structure.parameters {
             guard let tensor = tensors[role.tensor], tensor.dtype.isFloatingPoint else { continue }
-            let values = tensor.doubles()
-            if let index = values.firstIndex(where: { !$0.isFinite }) {
-                throw RescaleError.nonFinite(path: displayPath, tensor: role.tensor, index: index, value: values[index])
+            if let index = tensor.firstNonFiniteIndex() {
+                throw RescaleError.nonFinite(path: displayPath, tensor: role.tensor, index: index,
+                                             value: tensor.value(at: index))
             }
         }
     }
