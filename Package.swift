@@ -5,7 +5,8 @@ let package = Package(
     name: "fulcrum",
     products: [
         .executable(name: "fulcrum", targets: ["fulcrum"]),
-        .library(name: "FulcrumKit", targets: ["WeightFiles", "Network", "Rescaling", "Evaluation", "Audit"]),
+        // The library: `import FulcrumKit` re-exports the modules below it.
+        .library(name: "FulcrumKit", targets: ["FulcrumKit", "WeightFiles", "Network", "Rescaling", "Evaluation", "Audit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,9 +39,12 @@ let package = Package(
             "Network", "WeightFiles", "Rescaling", "Evaluation", "CBLAS",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // The library facade: open, analyse, balance, align, prove, audit,
+        // write one file; re-exports the modules above.
+        .target(name: "FulcrumKit", dependencies: ["WeightFiles", "Network", "Rescaling", "Evaluation", "Audit"]),
         // The command line: one file per subcommand.
         .target(name: "FulcrumCLI", dependencies: [
-            "WeightFiles", "Network", "Rescaling", "Evaluation", "Audit",
+            "FulcrumKit", "WeightFiles", "Network", "Rescaling", "Evaluation", "Audit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "fulcrum", dependencies: ["FulcrumCLI"]),
@@ -53,6 +57,7 @@ let package = Package(
         .testTarget(name: "RescalingTests", dependencies: ["Rescaling", "Network", "WeightFiles", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["FulcrumCLI", "WeightFiles", "Network", "Evaluation", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: ["Audit", "Network", "WeightFiles", "TestSupport"]),
+        .testTarget(name: "FulcrumKitTests", dependencies: ["FulcrumKit"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Rescaling", "Network", "WeightFiles", "TestSupport"]),
     ]
 )

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Rescaling
+import FulcrumKit
 
 /// `fulcrum align`: kernel-aligned rescaling (path-conditioned), written back
 /// in the file's own format, proven equivalent before the write.
@@ -16,22 +16,27 @@ struct AlignCommand: ParsableCommand {
         abstract: "Rescale hidden units so the path-kernel diagonal is as close to the identity as the symmetry allows.",
         discussion: """
         Path-conditioned rescaling (Lebeurrier, Vayer, Gribonval 2026): the diagonal of the \
-        path-lifting kernel G = ∂Φᵀ∂Φ comes from one forward and one backward pass of the network \
-        with squared parameters on an all-ones input; the scales minimise \
-        n·log(arithmetic mean / geometric mean) of the rescaled diagonal, each unit updated \
+        path-lifting kernel G = dPhi^T dPhi comes from one forward and one backward pass of the \
+        network with squared parameters on an all-ones input; the scales minimise \
+        n * log(arithmetic mean / geometric mean) of the rescaled diagonal, each unit updated \
         exactly (the positive root of a quadratic) until the summed change of log-scales is \
         below --tolerance. Unlike the reference code, BatchNorm channels, residual groups and \
-        biases are handled, for any input size.
+        biases are handled, for any input size (conv nets need their input shape: from the \
+        spec, the Keras config, or --input-shape).
 
         As with balance, the scales are powers of two by default (bit-identical outputs; \
         --continuous for the true optimum), the result is proven equivalent before it is \
-        written, and writes are atomic.
+        written, writes are atomic, and FILES may be directories run with --jobs. The JSON \
+        document is balance's, with the method keys criterion_before, criterion_after, \
+        continuous_criterion, sweeps, converged, criterion_history, parameters and notes in \
+        place of the norm keys.
 
         Example:
-          fulcrum align model.safetensors --spec model.yaml -o aligned.safetensors
+          fulcrum align fixtures/torch_mlp/model.safetensors \\
+              --spec fixtures/torch_mlp/spec.yaml -o aligned.safetensors
 
         Exit codes: 0 every file written, 2 a file could not be read, analysed, proven or \
-        written, 64 usage.
+        written (the others still run), 64 usage error.
         """
     )
 
@@ -49,6 +54,7 @@ struct AlignCommand: ParsableCommand {
     var maxSweeps: Int = 100
 
     @OptionGroup var verification: VerificationOptions
+    @OptionGroup var verbosity: VerbosityOptions
 
     func validate() throws {
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a number ≥ 0, got \(tolerance)") }
@@ -57,17 +63,14 @@ struct AlignCommand: ParsableCommand {
 
     func run() throws {
         let options = AlignmentOptions(tolerance: tolerance, maxSweeps: maxSweeps, exact: !continuous)
-        let pipeline = RescalePipeline(
+        let pipeline = RescalePipeline<AlignmentResult>(
             command: "align", spec: network.specURL, activation: network.activationValue,
-            inputShape: try network.parsedInputShape(), verify: !verification.skipVerification,
-            probes: verification.probes,
-            solve: { context in
-                let result = try alignKernel(network: context.network, tensors: context.tensors,
-                                             structure: context.structure, inputShape: context.network.inputShape,
-                                             options: options)
-                return AlignCommand.solution(result)
-            })
-        try RescaleBatch.run(pipeline: pipeline, batch: batch, output: output, verification: verification)
+            inputShape: try network.parsedInputShape(),
+            rebalancer: Rebalancer(verify: !verification.skipVerification, probes: verification.probes),
+            rescale: { rebalancer, model in try rebalancer.align(model, options: options) },
+            describe: { AlignCommand.solution($0) })
+        try RescaleBatch.run(pipeline: pipeline, batch: batch, output: output, verification: verification,
+                             verbosity: verbosity)
     }
 
     static func solution(_ result: AlignmentResult) -> RescaleSolution {
@@ -86,6 +89,6 @@ struct AlignCommand: ParsableCommand {
                             result.criterionBefore, result.criterionAfter, result.sweeps,
                             result.converged ? "" : " (not converged)", mode)]
             + result.notes.map { "note: \($0)" }
-        return RescaleSolution(z: result.z, exact: result.exact, fields: fields, lines: lines, warnings: [])
+        return RescaleSolution(fields: fields, lines: lines, warnings: [])
     }
 }

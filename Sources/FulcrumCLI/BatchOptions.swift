@@ -6,7 +6,7 @@ import ArgumentParser
 struct BatchOptions: ParsableArguments, Sendable {
     @Argument(help: ArgumentHelp(
         "Weight files, or directories searched recursively for them.",
-        valueName: "files-or-dirs"))
+        valueName: "files-or-dirs"), completion: .file())
 var paths: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
@@ -16,7 +16,7 @@ var paths: [String] = []
 var glob: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
-        "Process only shard i of n (0 ≤ i < n) of the sorted file list: file k goes to shard k mod n. "
+        "Process only shard i of n (0 <= i < n) of the sorted file list: file k goes to shard k mod n. "
             + "For Slurm arrays ($SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) and Kubernetes indexed Jobs.",
         valueName: "i/n"))
 var shard: BatchShard?

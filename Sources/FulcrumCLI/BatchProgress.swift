@@ -39,6 +39,12 @@ func finished(_ path: String) {
         }
     }
 
+    /// Erases the bar, writes `line` and a newline, and redraws the bar
+    /// below it.
+    func interrupt(with line: String) {
+        lock.withLock { write("\r\u{1B}[2K" + line + "\n" + self.line(last: nil)) }
+    }
+
     /// Erases the bar, leaving the cursor at the start of an empty line.
 func clear() { lock.withLock { write("\r\u{1B}[2K") } }
 

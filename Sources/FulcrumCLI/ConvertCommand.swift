@@ -14,15 +14,19 @@ struct ConvertCommand: ParsableCommand {
         one tensor). Names, dtypes, shapes and values are kept bit for bit, in IN's order. \
         OUT is written atomically and replaced if it exists.
 
-        Exit codes: 0 success, 2 IN is not readable or OUT cannot be written, 64 usage \
+        Example:
+          fulcrum convert fixtures/torch_mlp/model.npz model.safetensors
+
+        Exit codes: 0 success, 2 IN is not readable or OUT cannot be written, 64 usage error \
         (e.g. an unknown OUT extension).
         """
     )
 
-    @Argument(help: "The weight file to read.")
+    @Argument(help: "The weight file to read.", completion: .file())
     var input: String
 
-    @Argument(help: "The file to write; its extension (.npz, .safetensors, .h5, .hdf5, .npy) chooses the format.")
+    @Argument(help: "The file to write; its extension (.npz, .safetensors, .h5, .hdf5, .npy) chooses the format.",
+              completion: .file())
     var output: String
 
     /// The output formats `convert` writes.

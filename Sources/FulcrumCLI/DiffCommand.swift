@@ -48,18 +48,26 @@ struct DiffCommand: ParsableCommand {
         outputs (probes, input_shape, precision, max_abs_diff, max_rel_diff, bit_identical, or null \
         when no probes ran) and notes.
 
+        Examples (after the first example of fulcrum balance --help):
+          fulcrum diff fixtures/torch_cnn/model.safetensors \\
+              balanced.safetensors --spec fixtures/torch_cnn/spec.yaml
+          fulcrum diff fixtures/torch_mlp/model.npz \\
+              fixtures/torch_mlp/model.safetensors --json
+
         Exit codes: 0 equivalent, 1 not equivalent (the first tensor and unit that breaks it \
-        are named), 2 a file or spec cannot be read or the network cannot be evaluated, 64 usage.
+        are named), 2 a file or spec cannot be read or the network cannot be evaluated, \
+        64 usage error.
         """
     )
 
-    @Argument(help: "The original weight file.")
+    @Argument(help: "The original weight file.", completion: .file())
     var fileA: String
 
-    @Argument(help: "The weight file to compare with it (e.g. a rebalanced copy).")
+    @Argument(help: "The weight file to compare with it (e.g. a rebalanced copy).", completion: .file())
     var fileB: String
 
-    @Option(name: .long, help: "A network spec (YAML or JSON) describing A's tensors and wiring.")
+    @Option(name: .long, help: "A network spec (YAML or JSON) describing A's tensors and wiring.",
+            completion: .file(extensions: ["yaml", "yml", "json"]))
     var spec: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -67,7 +75,7 @@ struct DiffCommand: ParsableCommand {
         valueName: "activation"))
     var activation = "relu"
 
-    @Option(name: .long, help: "A .npy batch (count, sample shape...) of probe inputs.")
+    @Option(name: .long, help: "A .npy batch (count, sample shape...) of probe inputs.", completion: .file(extensions: ["npy"]))
     var inputs: String?
 
     @Option(name: .long, help: "Number of seeded random probe inputs (default 8; 0 skips the probe check).")

@@ -8,10 +8,19 @@ public struct FulcrumCommand: ParsableCommand {
         abstract: "Rebalance the weights of ReLU networks in their own files, and prove nothing changed.",
         discussion: """
         fulcrum opens HDF5 (Keras, PyTorch), NumPy .npy/.npz and safetensors weight files, \
-        finds every hidden unit that can be rescaled without changing the network's function, \
-        moves the weights to a better point of that symmetry and writes the file back in its own format.
+        finds every hidden unit that can be rescaled without changing the network's function \
+        (ReLU networks are positively homogeneous), moves the weights to a better point of that \
+        symmetry, writes the file back in its own format, and proves that the new file computes \
+        what the old one did. With power-of-two scales (the default) the outputs stay \
+        bit-identical, in fulcrum's evaluator and in any framework's.
 
-        Exit codes: 0 success, 1 a check or audit failed or files differ, 2 bad input or error, 64 usage.
+        Examples (from the repository root, on its bundled fixtures):
+          fulcrum check fixtures/keras_cnn/model.keras
+          fulcrum balance fixtures/keras_cnn/model.keras -o balanced.keras
+          fulcrum diff fixtures/keras_cnn/model.keras balanced.keras
+
+        Exit codes: 0 success (or the files are equivalent), 1 a check or audit failed or the \
+        files differ, 2 bad input or an error, 64 usage error.
         """,
         version: "0.1.0",
         subcommands: [InspectCommand.self, CheckCommand.self, BalanceCommand.self, AlignCommand.self, DiffCommand.self, AuditCommand.self, ConvertCommand.self]

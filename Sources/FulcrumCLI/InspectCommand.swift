@@ -18,11 +18,16 @@ struct InspectCommand: ParsableCommand {
         tensors (name, shape, dtype, bytes, min, max, mean, std, nan_count, inf_count) and \
         architecture (null, or class_name, name, layers [{name, class_name}] and json).
 
-        Exit codes: 0 success, 2 the file is missing or not a readable weight file.
+        Examples:
+          fulcrum inspect fixtures/keras_cnn/model.keras
+          fulcrum inspect fixtures/torch_mlp/model.safetensors --json
+
+        Exit codes: 0 success, 2 the file is missing or not a readable weight file, \
+        64 usage error.
         """
     )
 
-    @Argument(help: "The weight file to inspect.")
+    @Argument(help: "The weight file to inspect.", completion: .file())
     var file: String
 
     @Flag(name: .long, help: "Print one JSON document instead of the table.")

@@ -7,7 +7,7 @@ import Network
 struct NetworkOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp(
         "A network spec (YAML or JSON) naming the tensors and the wiring, for files that do not carry their architecture.",
-        valueName: "spec"))
+        valueName: "spec"), completion: .file(extensions: ["yaml", "yml", "json"]))
     var spec: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -47,11 +47,13 @@ struct NetworkOptions: ParsableArguments, Sendable {
 /// `--in-place`.
 struct OutputOptions: ParsableArguments, Sendable {
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp(
-        "Write the result to this file (only with a single input file).", valueName: "out"))
+        "Write the result to this file (only with a single input file).", valueName: "out"),
+        completion: .file())
     var output: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Write each result into this directory, under its input's file name.", valueName: "dir"))
+        "Write each result into this directory, under its input's file name.", valueName: "dir"),
+        completion: .directory)
     var outDir: String?
 
     @Flag(name: .long, help: "Replace each input file with its result (still atomic: a failure leaves the original).")
@@ -118,7 +120,8 @@ struct VerificationOptions: ParsableArguments, Sendable {
     @Flag(name: .long, help: "Print one JSON document (keys documented in the command's help) instead of text.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Also write the JSON report to this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Also write the JSON report to this file.", valueName: "file"),
+            completion: .file())
     var report: String?
 
     init() {}

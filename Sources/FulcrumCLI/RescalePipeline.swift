@@ -1,24 +1,8 @@
-import Evaluation
+import FulcrumKit
 import Foundation
-import Network
-import Rescaling
-import WeightFiles
 
-/// Everything a rescaling method needs about one file.
-struct RescaleContext {
-    var file: any WeightFile
-    var network: Network
-    var structure: RescalingStructure
-    /// Every tensor of the file except optimizer state, by name.
-    var tensors: [String: Tensor]
-}
-
-/// What a rescaling method decided for one file.
+/// What the command line reports about a rescaling method's result.
 struct RescaleSolution: Sendable {
-    /// Log2 scale per rescaling group.
-    var z: LogScales
-    /// True when every scale is a power of two (outputs must be bit-identical).
-    var exact: Bool
     /// The method's own report fields, in order (objective, sweeps, …).
     var fields: [(String, JSONValue)]
     /// The method's lines of the text report.
@@ -38,24 +22,27 @@ struct RescaleOutcome: BatchOutcome {
     var batchStatus: BatchStatus { error.map(BatchStatus.errored) ?? .passed }
 }
 
-/// The shared flow of `balance` and `align` for one file: open, build the
-/// network, analyse it, solve, move the tensors, prove equivalence, write
-/// atomically. A file whose proof fails is never written.
-struct RescalePipeline: Sendable {
+/// The shared flow of `balance` and `align` for one file, around the
+/// library's `Model` and `Rebalancer`: open, build the network, analyse
+/// it, solve, move the tensors, prove equivalence, write atomically, then
+/// the report. A file whose proof fails is never written.
+struct RescalePipeline<Report: Sendable>: Sendable {
     var command: String
     var spec: URL?
     var activation: Activation
     var inputShape: [Int]?
-    var verify: Bool
-    var probes: Int
-    var solve: @Sendable (RescaleContext) throws -> RescaleSolution
+    var rebalancer: Rebalancer
+    /// The method: solve and prove one model.
+    var rescale: @Sendable (Rebalancer, Model) throws -> RescaleResult<Report>
+    /// The method's report fields, lines and warnings.
+    var describe: @Sendable (Report) -> RescaleSolution
 
     /// Runs the flow for `path` writing to `destination`; never throws: every
-    /// failure becomes the outcome's error.
-    func run(path: String, destination: Result<URL, DestinationError>) -> RescaleOutcome {
+    /// failure becomes the outcome's error. Step times go to `log`.
+    func run(path: String, destination: Result<URL, DestinationError>, log: StepLog) -> RescaleOutcome {
         do {
             let url = try destination.get()
-            return try rescale(path: path, to: url)
+            return try rescale(path: path, to: url, log: log)
         } catch {
             let message = BatchSummary.prefixed("\(error)", path: path)
             return RescaleOutcome(path: path, output: nil, error: message,
@@ -65,37 +52,29 @@ struct RescalePipeline: Sendable {
         }
     }
 
-    private func rescale(path: String, to destination: URL) throws -> RescaleOutcome {
-        let file = try WeightFileOpener.open(URL(fileURLWithPath: path))
-        let loaded = try NetworkLoader.load(file: file, spec: spec, activation: activation)
-        var network = loaded.network
-        if let inputShape { network.inputShape = inputShape }
-        let structure = try rescalingStructure(of: network, file: file)
-        let optimizer = Set(file.optimizerTensorNames)
-        var tensors: [String: Tensor] = [:]
-        for name in file.tensorNames where !optimizer.contains(name) { tensors[name] = try file.read(name) }
-        try RescalePipeline.requireFinite(structure: structure, tensors: tensors, path: path)
-
-        let solution = try solve(RescaleContext(file: file, network: network, structure: structure, tensors: tensors))
-        let replacements = try RescalePipeline.moved(tensors: tensors, structure: structure, z: solution.z, path: path)
-
-        var verification: EquivalenceReport?
-        if verify {
-            let tolerances = RescalePipeline.tolerances(for: replacements)
-            let probeInputs: ProbeInputs? = probes > 0
-                ? .seeded(count: probes, seed: ProbeInputs.defaultSeed, sampleShape: network.inputShape) : nil
-            let report = try verifyEquivalence(original: TensorSource(tensors: tensors, label: path),
-                                               rescaled: TensorSource(overlaying: replacements,
-                                                                      on: TensorSource(tensors: tensors, label: path),
-                                                                      label: "\(path) (rescaled)"),
-                                               network: network, structure: structure, probes: probeInputs,
-                                               tolerance: tolerances.certificate, outputTolerance: tolerances.outputs)
-            try RescalePipeline.requireProof(report, exact: solution.exact, path: path)
-            verification = report
+    private func rescale(path: String, to destination: URL, log: StepLog) throws -> RescaleOutcome {
+        let clock = ContinuousClock()
+        var start = clock.now
+        let model = try Model(contentsOf: URL(fileURLWithPath: path), spec: spec, activation: activation,
+                              inputShape: inputShape, displayPath: path)
+        let network = model.network, structure = model.structure
+        log("\(command): \(path): read \(StepLog.milliseconds(clock.now - start)) (\(model.tensors.count) tensors; "
+            + "\(network.nodes.count) nodes from \(model.source.rawValue), \(structure.groups.count) rescaling groups)")
+        let result = try rescale(rebalancer, model)
+        let replacements = result.rewritten
+        log("\(command): \(path): solve \(StepLog.milliseconds(result.timing.solve)) (\(replacements.count) tensors moved)")
+        if let verification = result.verification {
+            log("\(command): \(path): verify \(StepLog.milliseconds(result.timing.verify)) "
+                + "(certificate \(verification.certificate.exact ? "exact" : "within tolerance"), "
+                + "\(verification.outputs?.probes ?? 0) probes)")
         }
-        try file.write(replacing: replacements, to: destination)
+        start = clock.now
+        try result.write(to: destination)
+        log("\(command): \(path): write \(StepLog.milliseconds(clock.now - start)) (\(destination.path))")
 
+        let solution = describe(result.report)
         var warnings = solution.warnings
+        let optimizer = result.staleOptimizerTensors
         if !optimizer.isEmpty {
             warnings.append("\(optimizer.count) optimizer tensor(s) were left byte-identical; they no longer match the rescaled weights (reset the optimizer state before resuming training)")
         }
@@ -105,25 +84,25 @@ struct RescalePipeline: Sendable {
             ("file", .string(path)),
             ("output", .string(outputPath)),
             ("status", .string("written")),
-            ("network", .object([("source", .string(loaded.source.rawValue)), ("nodes", .int(network.nodes.count)),
+            ("network", .object([("source", .string(model.source.rawValue)), ("nodes", .int(network.nodes.count)),
                                  ("groups", .int(structure.groups.count)), ("blocked_units", .int(blocked))])),
-            ("exact", .bool(solution.exact)),
+            ("exact", .bool(result.exact)),
         ] + solution.fields + [
             ("scales_log2", .array(structure.groups.map { group in
                 .object([("group", .int(group.id)), ("units", .array(group.units.map(JSONValue.string))),
-                         ("log2_scale", .double(solution.z[group.id]))])
+                         ("log2_scale", .double(result.scales[group.id]))])
             })),
             ("tensors_rewritten", .array(replacements.map { .string($0.name) })),
-            ("verification", verification.map(RescalePipeline.verificationJSON) ?? .null),
+            ("verification", result.verification.map(RescaleReportText.verificationJSON) ?? .null),
             ("warnings", .array(warnings.map(JSONValue.string))),
             ("error", .null),
         ])
         var lines = ["\(command): \(path) → \(outputPath)",
-                     "  network: \(network.nodes.count) nodes (\(loaded.source.rawValue)), \(structure.groups.count) rescaling groups, \(blocked) blocked units"]
+                     "  network: \(network.nodes.count) nodes (\(model.source.rawValue)), \(structure.groups.count) rescaling groups, \(blocked) blocked units"]
         lines += network.assumptions.map { "  assumed: \($0)" }
         lines += solution.lines.map { "  " + $0 }
-        if let verification {
-            lines.append("  verified: " + RescalePipeline.verificationLine(verification))
+        if let verification = result.verification {
+            lines.append("  verified: " + RescaleReportText.verificationLine(verification))
         } else {
             lines.append("  not verified (--no-verify)")
         }
@@ -131,65 +110,10 @@ struct RescalePipeline: Sendable {
         lines += warnings.map { "  warning: \($0)" }
         return RescaleOutcome(path: path, output: outputPath, error: nil, json: json, lines: lines)
     }
+}
 
-    /// Throws when a parameter that would move holds NaN or ±Inf: no
-    /// rescaling of such a network means anything, and nothing is written.
-    static func requireFinite(structure: RescalingStructure, tensors: [String: Tensor], path: String) throws {
-        for role in structure.parameters {
-            guard let tensor = tensors[role.tensor], tensor.dtype.isFloatingPoint else { continue }
-            if let index = tensor.doubles().firstIndex(where: { !$0.isFinite }) {
-                let value = tensor.doubles()[index]
-                throw RescaleError.nonFinite(path: path, tensor: role.tensor, index: index, value: value)
-            }
-        }
-    }
-
-    /// The tensors whose bytes change under `z`, moved in their own orientation.
-    static func moved(tensors: [String: Tensor], structure: RescalingStructure, z: LogScales, path: String) throws -> [Tensor] {
-        var result: [Tensor] = []
-        for role in structure.parameters {
-            guard let tensor = tensors[role.tensor] else {
-                throw WeightFileError.noSuchTensor(path: path, name: role.tensor)
-            }
-            let rescaled = tensor.rescaled(by: z, as: role)
-            if rescaled.bytes != tensor.bytes { result.append(rescaled) }
-        }
-        return result
-    }
-
-    /// The certificate's and the probe comparison's relative tolerances for
-    /// continuous scales: the defaults, widened to a few units of rounding
-    /// of the narrowest float type rewritten (a float16 weight moved by an
-    /// arbitrary scale is only within 2^-11 of the exact product). Exact
-    /// mode does not use them: it requires bit-exact tensors and outputs.
-    static func tolerances(for tensors: [Tensor]) -> (certificate: Double, outputs: Double) {
-        let roundoff = tensors.map { tensor -> Double in
-            switch tensor.dtype {
-            case .float16: return 0x1p-11
-            case .bfloat16: return 0x1p-8
-            case .float32: return 0x1p-24
-            default: return 0x1p-53
-            }
-        }.max() ?? 0x1p-53
-        return (max(EquivalenceCertifier.defaultTolerance, 4 * roundoff), max(defaultOutputTolerance, 64 * roundoff))
-    }
-
-    /// Throws unless the report proves equivalence; in exact mode the
-    /// certificate must be exact and the probe outputs bit-identical.
-    static func requireProof(_ report: EquivalenceReport, exact: Bool, path: String) throws {
-        if !report.equivalent {
-            throw RescaleError.notEquivalent(path: path, reason: report.failureDescription ?? "the certificate does not hold")
-        }
-        if exact {
-            if !report.certificate.exact {
-                throw RescaleError.notEquivalent(path: path, reason: "exact mode, but the certificate is not exact (a scaled weight overflowed or became subnormal)")
-            }
-            if let outputs = report.outputs, !outputs.bitIdentical {
-                throw RescaleError.notEquivalent(path: path, reason: "exact mode, but the outputs on \(outputs.probes) probes are not bit-identical (max abs diff \(outputs.maxAbsDiff))")
-            }
-        }
-    }
-
+/// The proof's part of the `balance`/`align` reports.
+enum RescaleReportText {
     static func verificationJSON(_ report: EquivalenceReport) -> JSONValue {
         .object([
             ("equivalent", .bool(report.equivalent)),
@@ -210,20 +134,5 @@ struct RescalePipeline: Sendable {
                 : "; outputs on \(outputs.probes) probes differ by at most \(outputs.maxAbsDiff) (relative \(outputs.maxRelDiff))"
         }
         return text
-    }
-}
-
-/// Failures of the rescaling flow that are not the format's or the network's.
-enum RescaleError: Error, CustomStringConvertible, Sendable {
-    case nonFinite(path: String, tensor: String, index: Int, value: Double)
-    case notEquivalent(path: String, reason: String)
-
-    var description: String {
-        switch self {
-        case let .nonFinite(path, tensor, index, value):
-            return "\(path): tensor '\(tensor)' holds \(value) at flat index \(index); refusing to rescale a network with NaN or Inf weights (nothing written)"
-        case let .notEquivalent(path, reason):
-            return "\(path): verification failed, nothing written: \(reason)"
-        }
     }
 }

@@ -21,10 +21,25 @@ public struct BalanceOptions: Sendable, Equatable {
     public var maxSweeps: Int
     /// The continuous ℓ_{p,q} solver.
     public var solver: Solver
+    /// Exact mode with p = q: the largest problem, counted in stored kernel
+    /// values (about one per weight of a dense layer), on which the
+    /// minimum-cut subset descent runs after the single-group moves. The
+    /// descent proves the global integer optimum but builds a flow network
+    /// with one edge per value (about 32 bytes each) and solves two maximum
+    /// flows per step, which is several times the cost of everything else
+    /// on large checkpoints. Above the limit the result is the point where no
+    /// single group's ±1 move helps (`BalanceResult.subsetDescent` is false).
+    public var subsetDescentLimit: Int
 
-    /// Defaults: exact mode, tolerance 1e-6, at most 1000 sweeps, the block-coordinate solver.
-    public init(exact: Bool = true, tolerance: Double = 1e-6, maxSweeps: Int = 1000, solver: Solver = .blockCoordinate) {
+    /// The default `subsetDescentLimit`: 2^20 values (a 4 MB float32 model).
+    public static let defaultSubsetDescentLimit = 1 << 20
+
+    /// Defaults: exact mode, tolerance 1e-6, at most 1000 sweeps, the
+    /// block-coordinate solver, subset descent up to 2^20 values.
+    public init(exact: Bool = true, tolerance: Double = 1e-6, maxSweeps: Int = 1000, solver: Solver = .blockCoordinate,
+                subsetDescentLimit: Int = BalanceOptions.defaultSubsetDescentLimit) {
         self.exact = exact; self.tolerance = tolerance; self.maxSweeps = maxSweeps; self.solver = solver
+        self.subsetDescentLimit = subsetDescentLimit
     }
 }
 
@@ -90,6 +105,12 @@ public struct BalanceResult: Sendable {
     /// Exact mode: improving moves after rounding (single-group moves plus
     /// minimum-cut subset moves).
     public var integerMoves: Int
+    /// Exact mode, p = q: whether the minimum-cut subset descent ran, so that
+    /// `z` is a global optimum over the integers (within the box). False when
+    /// the problem exceeds `BalanceOptions.subsetDescentLimit`: `z` is then a
+    /// point no single group's ±1 move improves. Always false for p ≠ q and
+    /// outside exact mode.
+    public var subsetDescent: Bool
     /// Groups kept at z = 0 because all their producer or consumer weights are zero.
     public var deadGroups: [DeadGroup]
     /// Groups held at the edge of their dtype-safe box while the objective
@@ -115,11 +136,12 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
         let kernel = LpqKernel(problem: problem, p: p, q: q)
         var sweeper = LpqSweeper(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
         let continuous: ContinuousSolution
+        let coloring = GroupColoring(layout: layout)
         switch options.solver {
         case .multiplicative:
             continuous = MultiplicativeSolver(p: p, q: q).solve(&sweeper, from: zero, tolerance: options.tolerance, maxSweeps: options.maxSweeps)
         case .blockCoordinate:
-            continuous = BlockCoordinateSolver(p: p, q: q, coloring: GroupColoring(layout: layout))
+            continuous = BlockCoordinateSolver(p: p, q: q, coloring: coloring)
                 .solve(&sweeper, from: zero, tolerance: options.tolerance, maxSweeps: options.maxSweeps)
         }
         let before = kernel.evaluate(zero)
@@ -127,16 +149,22 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
         var x = continuous.x
         var roundedValue: Double? = nil
         var moves = 0
+        var subsetDescent = false
         if options.exact {
             let refiner = IntegerRefiner(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
             let start = refiner.rounded(continuous.x)
-            roundedValue = kernel.evaluate(start).objective
-            var (point, localMoves) = refiner.localSearch(start)
+            let roundedEvaluation = kernel.evaluate(start).objective
+            roundedValue = roundedEvaluation
+            var (point, localMoves) = p == q
+                ? ClassLocalSearch(p: p, coloring: coloring, lo: layout.boxLo, hi: layout.boxHi)
+                    .run(start, sweeper: &sweeper, scale: roundedEvaluation / sweeper.unit)
+                : refiner.localSearch(start)
             moves = localMoves
-            if p == q {
+            if p == q && layout.valueCount <= options.subsetDescentLimit {
                 let (best, steps) = refiner.steepestDescent(point)
                 point = best
                 moves += steps
+                subsetDescent = true
             }
             x = point
         }
@@ -157,7 +185,7 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             },
             sweeps: continuous.sweeps, weightPasses: continuous.weightPasses,
             objectiveHistory: continuous.history, converged: continuous.converged,
-            integerMoves: moves, deadGroups: layout.deadGroups,
+            integerMoves: moves, subsetDescent: subsetDescent, deadGroups: layout.deadGroups,
             clampedGroups: clampedGroups(problem, x, exact: options.exact, pull: pull))
     case .max:
         let kernel = MaxKernel(problem: problem)
@@ -184,7 +212,7 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             },
             sweeps: continuous.rounds, weightPasses: Double(continuous.rounds),
             objectiveHistory: [], converged: continuous.converged,
-            integerMoves: 0, deadGroups: layout.deadGroups,
+            integerMoves: 0, subsetDescent: false, deadGroups: layout.deadGroups,
             clampedGroups: clampedGroups(problem, x, exact: options.exact, pull: kernel.pull(x)))
     }
 }

@@ -77,8 +77,11 @@ public struct BalanceProblem: Sendable {
         try checkLength(z)
         var result: [String: Tensor] = [:]
         for role in structure.parameters {
-            guard let source = result[role.tensor] ?? tensors[role.tensor] else { throw BalanceError.missingTensor(name: role.tensor) }
-            result[role.tensor] = source.rescaled(by: z, as: role)
+            guard var tensor = result.removeValue(forKey: role.tensor) ?? tensors[role.tensor] else {
+                throw BalanceError.missingTensor(name: role.tensor)
+            }
+            tensor.rescale(by: z, as: role)
+            result[role.tensor] = tensor
         }
         return result
     }
@@ -200,10 +203,10 @@ struct RowLayout: Sendable {
         var checked = Set<String>()
         for role in structure.parameters where !checked.contains(role.tensor) {
             checked.insert(role.tensor)
-            let tensor = tensors[role.tensor]!
-            let values = tensor.doubles()
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw BalanceError.nonFiniteValue(tensor: role.tensor, index: multiIndex(bad, shape: tensor.shape), value: values[bad])
+            guard let tensor = tensors[role.tensor] else { continue }
+            if let bad = tensor.firstNonFiniteIndex() {
+                let value = tensor.value(at: bad)
+                throw BalanceError.nonFiniteValue(tensor: role.tensor, index: multiIndex(bad, shape: tensor.shape), value: value)
             }
         }
     }
@@ -241,16 +244,24 @@ struct RowLayout: Sendable {
         var producerNonzero = [Bool](repeating: false, count: groupCount)
         var consumerNonzero = [Bool](repeating: false, count: groupCount)
         for role in roles {
-            let values = tensors[role.tensor]!.doubles()
+            guard let tensor = tensors[role.tensor] else { continue }
             var selfLoop: Int? = nil
-            forEachCoordinate(shape: role.shape, outAxis: role.outAxis, inAxis: role.inAxis) { index, o, i in
-                let og = role.outGroups[o]
-                let ig = role.inAxis == nil ? -1 : role.inGroup(out: o, in: i)
-                let nonzero = values[index] != 0
-                if og >= 0 { hasProducer[og] = true; if nonzero { producerNonzero[og] = true } }
-                if ig >= 0 { hasConsumer[ig] = true; if nonzero { consumerNonzero[ig] = true } }
-                if og >= 0 && og == ig { selfLoop = og }
-            }
+            let inGroups = RoleValues.InGroups(role)
+            // Mutable buffers, not captured arrays: no uniqueness check per element.
+            hasProducer.withUnsafeMutableBufferPointer { hasProducer in
+            hasConsumer.withUnsafeMutableBufferPointer { hasConsumer in
+            producerNonzero.withUnsafeMutableBufferPointer { producerNonzero in
+            consumerNonzero.withUnsafeMutableBufferPointer { consumerNonzero in
+            role.outGroups.withUnsafeBufferPointer { outGroups in
+                RoleValues.forEach(role, tensor) { _, o, i, value in
+                    let og = outGroups[o]
+                    let ig = inGroups.group(o, i)
+                    let nonzero = value != 0
+                    if og >= 0 { hasProducer[og] = true; if nonzero { producerNonzero[og] = true } }
+                    if ig >= 0 { hasConsumer[ig] = true; if nonzero { consumerNonzero[ig] = true } }
+                    if og >= 0 && og == ig { selfLoop = og }
+                }
+            }}}}}
             if let g = selfLoop {
                 throw BalanceError.invalidStructure("node '\(role.node)' (tensor '\(role.tensor)') has elements that both produce and consume group \(g)")
             }
@@ -333,38 +344,71 @@ struct RowLayout: Sendable {
     /// (an element that is already subnormal may not move down at all); then
     /// each free group's box, splitting a pair's slack evenly between two
     /// free groups and giving it whole to a free group paired with a fixed one.
+    ///
+    /// Computed in one pass per tensor without a log per element: U of an
+    /// element falls as its magnitude grows and L rises as it shrinks (a
+    /// subnormal one has L = 0, the largest), so every bound a group gets
+    /// from its elements is set by the largest and the smallest nonzero
+    /// magnitude among them, kept per out row and per consumed group, apart
+    /// for partners that are free (share ½) and fixed (share 1).
     private func computeBox(roles: [ParameterRole], tensors: [String: Tensor]) -> ([Double], [Double]) {
         let free = freeGroups.count
+        let sentinel = free
         var lo = [Double](repeating: -Double.infinity, count: free)
         var hi = [Double](repeating: Double.infinity, count: free)
-        for n in 0..<nodeNames.count {
-            let segs = segments.indices.filter { segments[$0].node == n }
-            let base = segments[segs[0]].valueOffset
-            let total = segs.reduce(0) { $0 + segments[$1].rowCount * segments[$1].columnCount }
-            var up = [Double](repeating: Double.infinity, count: total)
-            var down = [Double](repeating: -Double.infinity, count: total)
-            forEachNodeElement(node: n, roles: roles, tensors: tensors) { position, value, dtype in
-                guard value != 0, let range = dtype.normalRange else { return }
-                let magnitude = abs(value)
-                let u = log2(range.max / magnitude)
-                let l = magnitude < range.min ? 0 : Swift.min(0, log2(range.min / magnitude))
-                up[position - base] = Swift.min(up[position - base], u)
-                down[position - base] = Swift.max(down[position - base], l)
+        // Flat [2 × count] arrays: slot k·count + index.
+        var consumerLargest = [Double](repeating: 0, count: 2 * (free + 1))
+        var consumerSmallest = [Double](repeating: .infinity, count: 2 * (free + 1))
+        let width = free + 1
+        for role in roles {
+            guard let tensor = tensors[role.tensor], let range = tensor.dtype.normalRange else { continue }
+            let rows = role.shape[role.outAxis]
+            // Index 0: the partner group is free (share ½); 1: fixed (share 1).
+            var rowLargest = [Double](repeating: 0, count: 2 * rows)
+            var rowSmallest = [Double](repeating: .infinity, count: 2 * rows)
+            for k in 0..<consumerLargest.count { consumerLargest[k] = 0; consumerSmallest[k] = .infinity }
+            let inGroups = RoleValues.InGroups(role)
+            let outInternal = role.outGroups.map { $0 < 0 ? sentinel : Int(internalOf[$0]) }
+            let inInternal = role.inGroups.map { $0 < 0 ? Int32(sentinel) : internalOf[$0] }
+            let hasIn = role.inAxis != nil
+            rowLargest.withUnsafeMutableBufferPointer { rowLargest in
+            rowSmallest.withUnsafeMutableBufferPointer { rowSmallest in
+            consumerLargest.withUnsafeMutableBufferPointer { consumerLargest in
+            consumerSmallest.withUnsafeMutableBufferPointer { consumerSmallest in
+            outInternal.withUnsafeBufferPointer { outInternal in
+            inInternal.withUnsafeBufferPointer { inInternal in
+            RoleValues.forEach(role, tensor) { _, o, i, value in
+                guard value != 0 else { return }
+                let magnitude = Swift.abs(value)
+                let j: Int
+                if hasIn {
+                    j = Int(inInternal[inGroups.blocked ? (o / inGroups.blockSize) * inGroups.inSize + i : i])
+                } else {
+                    j = sentinel
+                }
+                let r = (j == sentinel ? rows : 0) + o
+                let c = (outInternal[o] == sentinel ? width : 0) + j
+                if magnitude > rowLargest[r] { rowLargest[r] = magnitude }
+                if magnitude < rowSmallest[r] { rowSmallest[r] = magnitude }
+                if magnitude > consumerLargest[c] { consumerLargest[c] = magnitude }
+                if magnitude < consumerSmallest[c] { consumerSmallest[c] = magnitude }
             }
-            for s in segs {
-                let seg = segments[s]
-                for r in 0..<seg.rowCount {
-                    let o = Int(rowOut[seg.rowStart + r])
-                    for c in 0..<seg.columnCount {
-                        let position = seg.valueOffset - base + r * seg.columnCount + c
-                        let u = up[position], l = down[position]
-                        if u == .infinity && l == -.infinity { continue }
-                        let j = Int(columnGroups[seg.columnStart + c])
-                        let oFree = o != sentinel, jFree = j != sentinel
-                        let share = oFree && jFree ? 0.5 : 1.0
-                        if oFree { hi[o] = Swift.min(hi[o], share * u); lo[o] = Swift.max(lo[o], share * l) }
-                        if jFree { lo[j] = Swift.max(lo[j], -share * u); hi[j] = Swift.min(hi[j], -share * l) }
-                    }
+            }}}}}}
+            func up(_ largest: Double) -> Double { log2(range.max / largest) }
+            func down(_ smallest: Double) -> Double { smallest < range.min ? 0 : Swift.min(0, log2(range.min / smallest)) }
+            for o in 0..<rows where outInternal[o] != sentinel {
+                let g = outInternal[o]
+                for k in 0..<2 where rowLargest[k * rows + o] > 0 {
+                    let share = k == 0 ? 0.5 : 1.0
+                    hi[g] = Swift.min(hi[g], share * up(rowLargest[k * rows + o]))
+                    lo[g] = Swift.max(lo[g], share * down(rowSmallest[k * rows + o]))
+                }
+            }
+            for j in 0..<free {
+                for k in 0..<2 where consumerLargest[k * width + j] > 0 {
+                    let share = k == 0 ? 0.5 : 1.0
+                    lo[j] = Swift.max(lo[j], -share * up(consumerLargest[k * width + j]))
+                    hi[j] = Swift.min(hi[j], -share * down(consumerSmallest[k * width + j]))
                 }
             }
         }

@@ -33,38 +33,85 @@ struct LpqKernel: Sendable {
         for n in 0..<layout.nodeNames.count {
             let rowStart = layout.nodeRowStart[n]
             let rowEnd = n + 1 < layout.nodeNames.count ? layout.nodeRowStart[n + 1] : layout.rowCount
-            // Largest magnitude per row → the row's power-of-two exponent.
-            var rowMax = [Double](repeating: 0, count: rowEnd - rowStart)
+            let rows = rowEnd - rowStart
             let segs = layout.segments.indices.filter { layout.segments[$0].node == n }
-            let base = layout.segments[segs[0]].valueOffset
-            let end = layout.segments[segs.last!].valueOffset
-                + layout.segments[segs.last!].rowCount * layout.segments[segs.last!].columnCount
-            var positionRow = [Int32](repeating: 0, count: end - base)
-            for s in segs {
+            guard let firstSegment = segs.first, let lastSegment = segs.last else { continue }
+            let base = layout.segments[firstSegment].valueOffset
+            let end = layout.segments[lastSegment].valueOffset
+                + layout.segments[lastSegment].rowCount * layout.segments[lastSegment].columnCount
+            // Per local row: where its values start.
+            var rowPosition = [Int](repeating: 0, count: rows)
+            var rowSegmentSlot = [Int](repeating: 0, count: rows)
+            for (slot, s) in segs.enumerated() {
                 let seg = layout.segments[s]
                 for r in 0..<seg.rowCount {
-                    for c in 0..<seg.columnCount {
-                        positionRow[seg.valueOffset - base + r * seg.columnCount + c] = Int32(seg.rowStart + r - rowStart)
+                    rowPosition[seg.rowStart + r - rowStart] = seg.valueOffset + r * seg.columnCount
+                    rowSegmentSlot[seg.rowStart + r - rowStart] = slot
+                }
+            }
+            let nodeRoles = layout.nodeRoles[n]
+            // Largest magnitude per row → the row's power-of-two exponent.
+            var rowMax = [Double](repeating: 0, count: rows)
+            rowMax.withUnsafeMutableBufferPointer { rowMax in
+                for k in nodeRoles {
+                    guard let tensor = problem.tensors[roles[k].tensor] else { continue }
+                    RoleValues.forEach(roles[k], tensor) { _, o, _, value in
+                        let magnitude = Swift.abs(value)
+                        if magnitude > rowMax[o] { rowMax[o] = magnitude }
                     }
                 }
             }
-            layout.forEachNodeElement(node: n, roles: roles, tensors: problem.tensors) { position, value, _ in
-                let r = Int(positionRow[position - base])
-                rowMax[r] = Swift.max(rowMax[r], abs(value))
-            }
-            var exponent = [Int](repeating: 0, count: rowMax.count)
-            for r in 0..<rowMax.count where rowMax[r] > 0 {
+            var exponent = [Int](repeating: 0, count: rows)
+            for r in 0..<rows where rowMax[r] > 0 {
                 exponent[r] = Int(rowMax[r].exponent)
                 rowLogScale[rowStart + r] = p * Double(exponent[r])
             }
-            var sums = [Double](repeating: 0, count: end - base)
-            layout.forEachNodeElement(node: n, roles: roles, tensors: problem.tensors) { position, value, _ in
-                guard value != 0 else { return }
-                let r = Int(positionRow[position - base])
-                let scaled = Double(sign: .plus, exponent: -exponent[r], significand: abs(value))
-                sums[position - base] += p == 1 ? scaled : (p == 2 ? scaled * scaled : pow(scaled, p))
+            // Each position receives one element when no role has axes
+            // besides out and in (kernel taps, flatten positions) and the
+            // roles' columns are distinct within every segment: then the
+            // Float value is written directly, else summed in Double first.
+            var direct = true
+            for k in nodeRoles {
+                let role = roles[k]
+                let lineElements = role.shape.indices.reduce(1) { $1 == role.outAxis || $1 == role.inAxis ? $0 : $0 * role.shape[$1] }
+                if lineElements != 1 { direct = false }
             }
-            for k in 0..<sums.count { values[base + k] = Float(sums[k]) }
+            for s in segs where direct {
+                var seen = Set<Int32>()
+                for columns in layout.segments[s].roleColumns {
+                    for c in columns where !seen.insert(c).inserted { direct = false; break }
+                    if !direct { break }
+                }
+            }
+            var sums = direct ? [] : [Double](repeating: 0, count: end - base)
+            for (r, k) in nodeRoles.enumerated() {
+                let role = roles[k]
+                guard let tensor = problem.tensors[role.tensor] else { continue }
+                let hasIn = role.inAxis != nil
+                // This role's columns, per segment slot, flattened.
+                var columnOffset: [Int] = []
+                var columns: [Int32] = []
+                for s in segs {
+                    columnOffset.append(columns.count)
+                    columns.append(contentsOf: layout.segments[s].roleColumns[r])
+                }
+                values.withUnsafeMutableBufferPointer { v in
+                sums.withUnsafeMutableBufferPointer { sums in
+                rowPosition.withUnsafeBufferPointer { rowPosition in
+                rowSegmentSlot.withUnsafeBufferPointer { rowSegmentSlot in
+                columnOffset.withUnsafeBufferPointer { columnOffset in
+                columns.withUnsafeBufferPointer { columns in
+                exponent.withUnsafeBufferPointer { exponent in
+                    RoleValues.forEach(role, tensor) { _, o, i, value in
+                        guard value != 0 else { return }
+                        let position = rowPosition[o] + Int(columns[columnOffset[rowSegmentSlot[o]] + (hasIn ? i : 0)])
+                        let scaled = Double(sign: .plus, exponent: -exponent[o], significand: Swift.abs(value))
+                        let powered = p == 1 ? scaled : (p == 2 ? scaled * scaled : pow(scaled, p))
+                        if direct { v[position] = Float(powered) } else { sums[position - base] += powered }
+                    }
+                }}}}}}}
+            }
+            if !direct { for k in 0..<sums.count { values[base + k] = Float(sums[k]) } }
         }
         self.values = values
         self.rowLogScale = rowLogScale
@@ -114,7 +161,17 @@ struct LpqKernel: Sendable {
             self.rowLogScale.withUnsafeBufferPointer { logScale in
             s.withUnsafeBufferPointer { s in
             z.withUnsafeBufferPointer { z in
+                // Per chunk, the segment's consumer factors gathered into a
+                // contiguous row (sCols) and its consumer shares summed per
+                // column (oCols), scattered into the totals once per chunk:
+                // the per-value loops stay contiguous and vectorise.
+                var widest = 0
                 var k = worker
+                while k < chunks.count { widest = Swift.max(widest, self.layout.segments[chunks[k].segment].columnCount); k += workers }
+                let sCols = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(widest, 1))
+                let oCols = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(widest, 1))
+                defer { sCols.deallocate(); oCols.deallocate() }
+                k = worker
                 while k < chunks.count {
                     let chunk = chunks[k]
                     k += workers
@@ -125,10 +182,11 @@ struct LpqKernel: Sendable {
                     if let mask = consumerMask {
                         for c in 0..<n where mask[Int(cols[colBase + c])] { scatter = true; break }
                     } else { scatter = true }
+                    for c in 0..<n { sCols[c] = s[Int(cols[colBase + c])]; oCols[c] = 0 }
+                    guard let base = v.baseAddress else { continue }
                     for r in chunk.rowBegin..<chunk.rowEnd {
-                        let row = seg.valueOffset + r * n
-                        var t = 0.0
-                        for c in 0..<n { t += Double(v[row + c]) * s[Int(cols[colBase + c])] }
+                        let row = base + seg.valueOffset + r * n
+                        let t = RowKernels.dot(row, sCols, n)
                         if t <= 0 { continue }
                         let globalRow = seg.rowStart + r
                         let o = Int(rowOut[globalRow])
@@ -139,19 +197,12 @@ struct LpqKernel: Sendable {
                         acc[totalSlot] += term
                         if perNode { acc[totalSlot + 1 + seg.node] += term }
                         if producerMask?[o] ?? true { inTotals[o] += term }
-                        if scatter {
-                            let f = term / t
-                            if let mask = consumerMask {
-                                for c in 0..<n {
-                                    let g = Int(cols[colBase + c])
-                                    if mask[g] { outTotals[g] += f * Double(v[row + c]) * s[g] }
-                                }
-                            } else {
-                                for c in 0..<n {
-                                    let g = Int(cols[colBase + c])
-                                    outTotals[g] += f * Double(v[row + c]) * s[g]
-                                }
-                            }
+                        if scatter { RowKernels.scaledAdd(term / t, row, sCols, into: oCols, n) }
+                    }
+                    if scatter {
+                        for c in 0..<n {
+                            let g = Int(cols[colBase + c])
+                            if consumerMask?[g] ?? true { outTotals[g] += oCols[c] }
                         }
                     }
                 }

@@ -156,6 +156,11 @@ struct BlockCoordinateSolver {
             for g in members { mask[g] = true }
             return mask
         }
+        guard !coloring.classes.isEmpty else {
+            // No free group: the start is the optimum; one pass reports it.
+            let (_, _, total) = sweeper.totals(x, segments: all, mask: [Bool](repeating: false, count: sweeper.free + 1))
+            return ContinuousSolution(x: x, sweeps: 0, weightPasses: sweeper.passes, history: [total * sweeper.unit], converged: true)
+        }
         outer: while true {
             for k in 0..<coloring.classes.count {
                 // The first class visits every row so that its pass also

@@ -33,6 +33,11 @@ extension Tensor {
     /// Precondition: `role.shape == shape`.
     public func rescaled(by z: LogScales, as role: ParameterRole) -> Tensor {
         precondition(role.shape == shape, "role for \(role.tensor) has shape \(role.shape), tensor \(shape)")
+        if dtype == .float32 || dtype == .float64 {
+            var result = self
+            result.rescale(by: z, as: role)
+            return result
+        }
         var values = doubles()
         role.forEachElement { index, outGroup, inGroup in
             let exponent = (outGroup >= 0 ? z[outGroup] : 0) - (inGroup >= 0 ? z[inGroup] : 0)
@@ -47,3 +52,24 @@ extension Tensor {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension Tensor {
+    /// Moves this tensor in place by the log2-scales `z` as `role`
+    /// prescribes (see `rescaled(by:as:)`, which gives the same bytes).
+    /// float32 and float64 are multiplied where they lie, one pass, no
+    /// conversion of the whole tensor; other dtypes go through Double.
+    /// Precondition: `role.shape == shape`.
+    public mutating func rescale(by z: LogScales, as role: ParameterRole) {
+        precondition(role.shape == shape, "role for \(role.tensor) has shape \(role.shape), tensor \(shape)")
+        let scaling = RoleScaling(role: role, z: z)
+        if scaling.isIdentity { return }
+        switch dtype {
+        case .float32:
+            bytes.withUnsafeMutableBytes { raw in scaling.apply(to: raw.bindMemory(to: Float.self)) }
+        case .float64:
+            bytes.withUnsafeMutableBytes { raw in scaling.apply(to: raw.bindMemory(to: Double.self)) }
+        default:
+            self = rescaled(by: z, as: role)
+        }
+    }
+}

@@ -61,12 +61,26 @@ public struct NPYFile: WeightFile {
     }
 
     public func write(replacing replacements: [Tensor], to destination: URL) throws {
-        var output = array.bytes
+        var data: [UInt8]?
         for tensor in replacements {
             guard tensor.name == name else { throw WeightFileError.noSuchTensor(path: url.path, name: tensor.name) }
-            output = try array.replacingData(with: tensor, path: url.path)
+            data = try array.storedData(of: tensor, path: url.path)
         }
-        try AtomicFileWriter.write(output, to: destination)
+        // Header (and any trailing bytes) straight from the mapped source,
+        // the data from the tensor's own bytes: no copy of the whole file.
+        let bytes = array.bytes
+        let dataRange = array.dataRange
+        try AtomicFileWriter.write(to: destination) { temporary in
+            let writer = try StreamingFileWriter(creating: temporary, reportingAs: destination)
+            if let data {
+                try writer.write(bytes, range: 0 ..< dataRange.lowerBound - bytes.startIndex)
+                try writer.write(data)
+                try writer.write(bytes, range: dataRange.upperBound - bytes.startIndex ..< bytes.count)
+            } else {
+                try writer.write(bytes, range: 0 ..< bytes.count)
+            }
+            try writer.close()
+        }
     }
 
     /// Writes a new `.npy` holding `tensor` (NumPy's header layout, C order,

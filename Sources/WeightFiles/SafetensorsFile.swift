@@ -69,7 +69,7 @@ public struct SafetensorsFile: WeightFile {
     }
 
     public func write(replacing replacements: [Tensor], to destination: URL) throws {
-        var output = Data(bytes)
+        var replaced: [String: Tensor] = [:]
         for tensor in replacements {
             let entry = try entry(tensor.name)
             guard tensor.dtype == entry.dtype else {
@@ -80,11 +80,27 @@ public struct SafetensorsFile: WeightFile {
                 throw WeightFileError.mismatchedReplacement(path: url.path, name: tensor.name,
                     reason: "shape \(tensor.shape) differs from the stored \(entry.shape)")
             }
-            let range = fileRange(of: entry)
-            let offset = range.lowerBound - bytes.startIndex
-            output.replaceSubrange(output.startIndex + offset ..< output.startIndex + offset + range.count, with: tensor.bytes)
+            replaced[tensor.name] = tensor
         }
-        try AtomicFileWriter.write(output, to: destination)
+        // Stream the file: header and untouched tensors straight from the
+        // mapped source (consecutive ones in one write), rewritten tensors
+        // from their own bytes. Entries tile the data buffer in order.
+        try AtomicFileWriter.write(to: destination) { temporary in
+            let writer = try StreamingFileWriter(creating: temporary, reportingAs: destination)
+            var pending = 0 ..< header.dataStart
+            for entry in header.entries {
+                let range = header.dataStart + entry.begin ..< header.dataStart + entry.end
+                if let tensor = replaced[entry.name] {
+                    try writer.write(bytes, range: pending)
+                    try writer.write(tensor.bytes)
+                    pending = range.upperBound ..< range.upperBound
+                } else {
+                    pending = pending.lowerBound ..< range.upperBound
+                }
+            }
+            try writer.write(bytes, range: pending.lowerBound ..< bytes.count)
+            try writer.close()
+        }
     }
 
     /// Writes a new safetensors file holding `tensors` in the given order

@@ -212,3 +212,18 @@ import WeightFiles
         #expect(verification["bit_identical"] as? Bool == true)
     }
 }
+
+/// A network with no rescalable unit (a single layer) is already at its
+/// optimum: every norm and solver returns at once and writes an unchanged copy.
+@Suite struct NoRescalableUnitTests {
+    @Test(arguments: [[], ["--continuous"], ["--norm", "l1"], ["--norm", "max"], ["--solver", "saul"],
+                      ["--norm", "lpq", "--p", "1", "--q", "2"]])
+    func balanceReturnsAtOnceAndKeepsTheBytes(extra: [String]) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("single.npy")
+        let result = try Tool.run(["balance", Fixtures.url("npy/f32_le_v1.npy").path, "-o", output.path] + extra)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Data(contentsOf: output) == Data(contentsOf: Fixtures.url("npy/f32_le_v1.npy")))
+    }
+}

@@ -28,13 +28,16 @@ public enum Tool {
         return me.deletingLastPathComponent().appendingPathComponent("fulcrum")
     }
 
-    /// Runs `fulcrum arguments…` and waits for it.
+    /// Runs `fulcrum arguments…` and waits for it, in `directory` when
+    /// given (else the test's working directory).
     @discardableResult
-    public static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> ToolResult {
+    public static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil,
+                           in directory: URL? = nil) throws -> ToolResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
