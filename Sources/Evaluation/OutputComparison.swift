@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Network
 import WeightFiles
 
@@ -77,6 +80,15 @@ public enum ProbeInputs: Sendable, Equatable {
 }
 
 extension ForwardEvaluator {
+    /// The most input values a seeded probe batch may hold: an eighth of the
+    /// machine's physical memory in float64 values (the batch, both
+    /// evaluations and their activations must fit beside it).
+    public static let maximumProbeElements: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return 1 << 28 }
+        return pages / 64 * pageSize
+    }()
+
     /// The concrete input batch for `probes`: seeded values are drawn for
     /// the given shape, or this network's input shape.
     public func resolve(_ probes: ProbeInputs) throws -> (values: [Double], count: Int, sampleShape: [Int]) {
@@ -85,6 +97,14 @@ extension ForwardEvaluator {
             return (values, count, shape)
         case let .seeded(count, seed, shape):
             let sampleShape = try shape ?? inputShape()
+            let (elements, overflow) = (sampleShape + [count]).reduce((1, false)) { product, size in
+                let (next, o) = product.0.multipliedReportingOverflow(by: size)
+                return (next, product.1 || o)
+            }
+            guard !overflow, elements <= ForwardEvaluator.maximumProbeElements else {
+                throw EvaluationError.invalidInput(reason: "\(count) probe input(s) of shape \(sampleShape) hold more values than "
+                    + "this machine's memory can evaluate (at most \(ForwardEvaluator.maximumProbeElements)); use fewer probes")
+            }
             var generator = ProbeGenerator(seed: seed)
             return (generator.batch(count: count, sampleShape: sampleShape), count, sampleShape)
         }

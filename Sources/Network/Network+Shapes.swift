@@ -140,7 +140,12 @@ struct ShapeInference {
         shapes.reserveCapacity(network.nodes.count)
         for node in network.nodes {
             let inputs = node.inputs.map { shapes[$0] }
-            shapes.append(try outputShape(of: node, inputs: inputs, networkInput: inputShape))
+            let shape = try outputShape(of: node, inputs: inputs, networkInput: inputShape)
+            // Every later product of sizes (flatten, reshape, unit counts) relies on this.
+            guard Tensor.elementCount(of: shape) != nil else {
+                throw fail(node, "its output shape \(shape) has more elements than fit in 64 bits (overflow)")
+            }
+            shapes.append(shape)
         }
         return shapes
     }
@@ -236,7 +241,7 @@ struct ShapeInference {
         guard conv.groups >= 1, units % conv.groups == 0 else {
             throw fail(node, "groups \(conv.groups) does not divide the \(units) output channels of '\(conv.weight)'")
         }
-        guard perGroup * conv.groups == channels else {
+        guard perGroup.multipliedReportingOverflow(by: conv.groups) == (channels, false) else {
             throw fail(node, "weight '\(conv.weight)' has shape \(w): \(perGroup) input channels per group × \(conv.groups) groups, but the input has \(channels) channels (shape \(x))")
         }
         if let bias = conv.bias {
@@ -269,13 +274,21 @@ struct ShapeInference {
         let sizes: (Int, Int)?
         switch padding {
         case .same:
-            sizes = ((height + stride[0] - 1) / stride[0], (width + stride[1] - 1) / stride[1])
+            // ⌈size / stride⌉, without the overflow of (size + stride - 1).
+            func ceilDivision(_ size: Int, _ stride: Int) -> Int { size / stride + (size % stride == 0 ? 0 : 1) }
+            sizes = (ceilDivision(height, stride[0]), ceilDivision(width, stride[1]))
         case let .explicit(top, bottom, left, right):
             guard [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
                 throw fail(node, "padding must not be negative")
             }
-            let h = windowOutputSize(input: height, kernel: kernel[0], stride: stride[0], dilation: dilation[0], padding: top + bottom)
-            let w = windowOutputSize(input: width, kernel: kernel[1], stride: stride[1], dilation: dilation[1], padding: left + right)
+            let (vertical, o1) = top.addingReportingOverflow(bottom)
+            let (horizontal, o2) = left.addingReportingOverflow(right)
+            guard !o1, !o2, !height.addingReportingOverflow(vertical).overflow,
+                  !width.addingReportingOverflow(horizontal).overflow else {
+                throw fail(node, "padding [\(top), \(bottom), \(left), \(right)] is too large: the padded input overflows 64 bits")
+            }
+            let h = windowOutputSize(input: height, kernel: kernel[0], stride: stride[0], dilation: dilation[0], padding: vertical)
+            let w = windowOutputSize(input: width, kernel: kernel[1], stride: stride[1], dilation: dilation[1], padding: horizontal)
             sizes = h.flatMap { h in w.map { (h, $0) } }
         }
         guard let sizes, sizes.0 >= 1, sizes.1 >= 1 else {
@@ -290,12 +303,14 @@ struct ShapeInference {
         guard wildcards <= 1, target.allSatisfy({ $0 == -1 || $0 > 0 }) else {
             throw fail(node, "reshape target \(target) may hold positive sizes and at most one -1")
         }
-        let known = target.filter { $0 > 0 }.reduce(1, *)
+        guard let known = Tensor.elementCount(of: target.filter { $0 > 0 }) else {
+            throw fail(node, "cannot reshape \(x) (\(count) elements) to \(target): its sizes multiply past 64 bits")
+        }
         var resolved = target
         if wildcards == 1, known > 0, count % known == 0, let at = target.firstIndex(of: -1) {
             resolved[at] = count / known
         }
-        guard resolved.reduce(1, *) == count, !resolved.contains(-1) else {
+        guard !resolved.contains(-1), Tensor.elementCount(of: resolved) == count else {
             throw fail(node, "cannot reshape \(x) (\(count) elements) to \(target)")
         }
         return resolved
@@ -317,7 +332,9 @@ struct ShapeInference {
             guard a == b else {
                 throw fail(node, "concatenate along axis \(resolvedAxis) of shapes \(inputs[0]) and \(other) ('\(network.nodes[node.inputs[k]].name)')")
             }
-            result[resolvedAxis] += other[resolvedAxis]
+            let (sum, overflow) = result[resolvedAxis].addingReportingOverflow(other[resolvedAxis])
+            guard !overflow else { throw fail(node, "concatenated size along axis \(resolvedAxis) overflows 64 bits") }
+            result[resolvedAxis] = sum
         }
         return result
     }
@@ -325,9 +342,12 @@ struct ShapeInference {
 
 /// Output length of a window op along one axis with explicit padding
 /// (floor mode), or nil when the dilated window is longer than the padded
-/// input.
+/// input (a span past 64 bits is longer than any input).
+/// Precondition: `input + padding` does not overflow.
 func windowOutputSize(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Int) -> Int? {
-    let span = dilation * (kernel - 1) + 1
+    let (product, overflow) = dilation.multipliedReportingOverflow(by: kernel - 1)
+    guard !overflow, product < Int.max else { return nil }
+    let span = product + 1
     let padded = input + padding
     guard padded >= span else { return nil }
     return (padded - span) / stride + 1
