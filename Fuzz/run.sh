@@ -63,7 +63,13 @@ for target in "${targets[@]}"; do
         status=$?
     else
         work=$(mktemp -d)
-        "$exe" "$work" "corpus/$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
+        # FUZZ_RUNS and FUZZ_SEED make a run reproducible (a fixed number of
+        # inputs from a fixed seed): CI uses them so that it never fails on a
+        # machine-speed-dependent find; a time-bounded run explores further.
+        budget=(-max_total_time="$seconds")
+        [[ -n "${FUZZ_RUNS:-}" ]] && budget=(-runs="$FUZZ_RUNS")
+        [[ -n "${FUZZ_SEED:-}" ]] && budget+=(-seed="$FUZZ_SEED")
+        "$exe" "$work" "corpus/$target" "${budget[@]}" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
             -dict="dict/$target.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1
         status=$?
         rm -rf "$work"

@@ -1,4 +1,5 @@
 import Foundation
+import Network
 import Yams
 
 /// A configuration file that cannot be used; the description names the
@@ -40,7 +41,7 @@ extension AuditConfig {
     /// the default configuration.
     public static func parse(_ text: String, path: String) throws -> AuditConfig {
         let document: Any?
-        do { document = try Yams.load(yaml: text) } catch {
+        do { document = try SafeYAML.load(text) } catch {
             throw AuditConfigError(path: path, reason: "not valid YAML or JSON: \(error)")
         }
         guard let document else { return AuditConfig() }

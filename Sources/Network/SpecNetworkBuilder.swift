@@ -57,7 +57,7 @@ public enum SpecNetworkBuilder {
             if path.lowercased().hasSuffix(".json") {
                 object = try JSONSerialization.jsonObject(with: Data(text.utf8))
             } else {
-                object = try Yams.load(yaml: text)
+                object = try SafeYAML.load(text)
             }
         } catch {
             throw NetworkError.invalidSpec(path: path, reason: "not valid \(path.lowercased().hasSuffix(".json") ? "JSON" : "YAML"): \(error)")
