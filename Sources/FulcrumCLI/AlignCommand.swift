@@ -67,6 +67,7 @@ struct AlignCommand: ParsableCommand {
             command: "align", spec: network.specURL, activation: network.activationValue,
             inputShape: try network.parsedInputShape(),
             rebalancer: Rebalancer(verify: !verification.skipVerification, probes: verification.probes),
+            loading: .inMemory,
             rescale: { rebalancer, model in try rebalancer.align(model, options: options) },
             describe: { AlignCommand.solution($0) })
         try RescaleBatch.run(pipeline: pipeline, batch: batch, output: output, verification: verification,

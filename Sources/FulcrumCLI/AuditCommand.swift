@@ -114,7 +114,7 @@ struct AuditCommand: ParsableCommand {
             let clock = ContinuousClock()
             var start = clock.now
             let model = try Model(contentsOf: URL(fileURLWithPath: item.path), spec: spec, displayPath: item.path)
-            log("audit: \(item.path): read \(StepLog.milliseconds(clock.now - start)) (\(model.tensors.count) tensors; "
+            log("audit: \(item.path): read \(StepLog.milliseconds(clock.now - start)) (\(model.parameters.names.count) tensors; "
                 + "\(model.network.nodes.count) nodes from \(model.source.rawValue), \(model.structure.groups.count) rescaling groups)")
             start = clock.now
             let audit = try model.audit(config: config)

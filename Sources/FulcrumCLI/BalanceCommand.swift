@@ -119,6 +119,7 @@ struct BalanceCommand: ParsableCommand {
             command: "balance", spec: network.specURL, activation: network.activationValue,
             inputShape: try network.parsedInputShape(),
             rebalancer: Rebalancer(verify: !verification.skipVerification, probes: verification.probes),
+            loading: .onDemand,
             rescale: { rebalancer, model in try rebalancer.balance(model, norm: norm, options: options) },
             describe: { BalanceCommand.solution($0, options: options) })
         try RescaleBatch.run(pipeline: pipeline, batch: batch, output: output, verification: verification,

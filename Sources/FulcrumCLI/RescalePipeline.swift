@@ -32,6 +32,10 @@ struct RescalePipeline<Report: Sendable>: Sendable {
     var activation: Activation
     var inputShape: [Int]?
     var rebalancer: Rebalancer
+    /// How the model holds its tensors: `balance` reads them from the file
+    /// on demand (memory stays near the size of the rescaled tensors),
+    /// `align` keeps them in memory (its path kernel visits them all).
+    var loading: TensorLoading
     /// The method: solve and prove one model.
     var rescale: @Sendable (Rebalancer, Model) throws -> RescaleResult<Report>
     /// The method's report fields, lines and warnings.
@@ -56,9 +60,9 @@ struct RescalePipeline<Report: Sendable>: Sendable {
         let clock = ContinuousClock()
         var start = clock.now
         let model = try Model(contentsOf: URL(fileURLWithPath: path), spec: spec, activation: activation,
-                              inputShape: inputShape, displayPath: path)
+                              inputShape: inputShape, displayPath: path, loading: loading)
         let network = model.network, structure = model.structure
-        log("\(command): \(path): read \(StepLog.milliseconds(clock.now - start)) (\(model.tensors.count) tensors; "
+        log("\(command): \(path): read \(StepLog.milliseconds(clock.now - start)) (\(model.parameters.names.count) tensors; "
             + "\(network.nodes.count) nodes from \(model.source.rawValue), \(structure.groups.count) rescaling groups)")
         let result = try rescale(rebalancer, model)
         let replacements = result.rewritten

@@ -10,7 +10,7 @@ extension Model {
     /// - Throws: `AuditError` when a tensor the network names does not fit,
     ///   or a tensor cannot be read.
     public func audit(config: AuditConfig = AuditConfig()) throws -> FileAudit {
-        var all = tensors
+        var all = try tensors()
         for name in file.tensorNames where all[name] == nil { all[name] = try file.read(name) }
         let metrics = try Auditor.metrics(of: AuditSubject(network: network, structure: structure, tensors: all),
                                           options: config.metricOptions)

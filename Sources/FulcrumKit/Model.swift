@@ -20,8 +20,10 @@ public struct Model: Sendable {
     /// Which units can be rescaled (groups), the role of every parameter
     /// tensor, and every blocked unit with its reason.
     public let structure: RescalingStructure
-    /// Every tensor of the file except optimizer state, by name, as stored.
-    public let tensors: [String: Tensor]
+    /// Every tensor of the file except optimizer state, in file order:
+    /// held in memory, or read from the file on each request, as the model
+    /// was opened (`TensorLoading`).
+    public let parameters: TensorSource
 
     /// Opens the weight file at `url` and works out its network.
     /// - Parameters:
@@ -32,33 +34,46 @@ public struct Model: Sendable {
     ///   - inputShape: one sample's input shape in the layout's order
     ///     (C,H,W for PyTorch, H,W,C for Keras), when the file does not say.
     ///   - displayPath: how messages name the file; defaults to `url.path`.
+    ///   - loading: read every tensor now and keep it (`.inMemory`, the
+    ///     default), or read each from the file when it is needed
+    ///     (`.onDemand`: peak memory stays near one tensor's size plus what
+    ///     the caller keeps, at the cost of reading again on every request).
     /// - Throws: `WeightFileError` when the file is missing or not a readable
     ///   weight file, `NetworkError` when the spec, architecture or inferred
     ///   chain does not fit its tensors. Every message names the file.
     public init(contentsOf url: URL, spec: URL? = nil, activation: Activation = .relu, inputShape: [Int]? = nil,
-                displayPath: String? = nil) throws {
+                displayPath: String? = nil, loading: TensorLoading = .inMemory) throws {
         try self.init(file: WeightFileOpener.open(url), spec: spec, activation: activation, inputShape: inputShape,
-                      displayPath: displayPath)
+                      displayPath: displayPath, loading: loading)
     }
 
     /// Works out the network of an already opened `file`; see
-    /// `init(contentsOf:spec:activation:inputShape:displayPath:)`.
+    /// `init(contentsOf:spec:activation:inputShape:displayPath:loading:)`.
     public init(file: any WeightFile, spec: URL? = nil, activation: Activation = .relu, inputShape: [Int]? = nil,
-                displayPath: String? = nil) throws {
+                displayPath: String? = nil, loading: TensorLoading = .inMemory) throws {
         let loaded = try NetworkLoader.load(file: file, spec: spec, activation: activation)
         var network = loaded.network
         if let inputShape { network.inputShape = inputShape }
         let structure = try rescalingStructure(of: network, file: file)
         let optimizer = Set(file.optimizerTensorNames)
-        var tensors: [String: Tensor] = [:]
-        for name in file.tensorNames where !optimizer.contains(name) { tensors[name] = try file.read(name) }
+        let path = displayPath ?? file.url.path
+        switch loading {
+        case .inMemory:
+            parameters = TensorSource(orderedTensors: try file.tensorNames.filter { !optimizer.contains($0) }.map { try file.read($0) },
+                                      label: path)
+        case .onDemand:
+            parameters = TensorSource(file: file, excluding: optimizer, label: path)
+        }
         self.file = file
-        self.displayPath = displayPath ?? file.url.path
+        self.displayPath = path
         self.network = network
         self.source = loaded.source
         self.structure = structure
-        self.tensors = tensors
     }
+
+    /// Every tensor of `parameters`, by name (read from the file when the
+    /// model was opened `.onDemand`).
+    public func tensors() throws -> [String: Tensor] { try parameters.dictionary() }
 
     /// Names of the optimizer state stored beside the weights (Keras
     /// `optimizer_weights`, Adam moments). They are not in `tensors`, a
@@ -70,12 +85,23 @@ public struct Model: Sendable {
     /// would move holds NaN or ±Inf (no rescaling of such a network means
     /// anything).
     public func requireFiniteParameters() throws {
-        for role in structure.parameters {
-            guard let tensor = tensors[role.tensor], tensor.dtype.isFloatingPoint else { continue }
+        var checked = Set<String>()
+        for role in structure.parameters where checked.insert(role.tensor).inserted {
+            guard parameters.contains(role.tensor), try parameters.info(role.tensor).dtype.isFloatingPoint else { continue }
+            let tensor = try parameters.tensor(role.tensor)
             if let index = tensor.firstNonFiniteIndex() {
                 throw RescaleError.nonFinite(path: displayPath, tensor: role.tensor, index: index,
                                              value: tensor.value(at: index))
             }
         }
     }
+}
+
+/// How a `Model` holds its tensors.
+public enum TensorLoading: Sendable {
+    /// Read every tensor when the model is opened and keep it in memory.
+    case inMemory
+    /// Read a tensor from the file each time it is asked for (only as much
+    /// memory as the caller keeps; the file must not change meanwhile).
+    case onDemand
 }

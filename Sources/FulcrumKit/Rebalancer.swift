@@ -35,7 +35,7 @@ public struct Rebalancer: Sendable {
     public func balance(_ model: Model, norm: Norm = .l2,
                         options: BalanceOptions = BalanceOptions()) throws -> RescaleResult<BalanceResult> {
         try rescale(model) {
-            let problem = try BalanceProblem(structure: model.structure, tensors: model.tensors)
+            let problem = try BalanceProblem(structure: model.structure, source: model.parameters)
             let result = try Rescaling.balance(problem, norm: norm, options: options)
             return (result, result.z, result.exact)
         }
@@ -51,7 +51,7 @@ public struct Rebalancer: Sendable {
     public func align(_ model: Model,
                       options: AlignmentOptions = AlignmentOptions()) throws -> RescaleResult<AlignmentResult> {
         try rescale(model) {
-            let result = try alignKernel(network: model.network, tensors: model.tensors, structure: model.structure,
+            let result = try alignKernel(network: model.network, tensors: model.tensors(), structure: model.structure,
                                          inputShape: model.network.inputShape, options: options)
             return (result, result.z, result.exact)
         }
@@ -78,13 +78,16 @@ public struct Rebalancer: Sendable {
                              timing: RescaleTiming(solve: solved - solveStart, verify: verifyTime))
     }
 
-    /// The tensors whose bytes change under `z`, moved in their own orientation.
+    /// The tensors whose bytes change under `z`, moved in their own
+    /// orientation. Each original is read from the model's parameters and
+    /// let go once its moved copy is made.
     static func moved(_ model: Model, by z: LogScales) throws -> [Tensor] {
         var result: [Tensor] = []
         for role in model.structure.parameters {
-            guard let tensor = model.tensors[role.tensor] else {
+            guard model.parameters.contains(role.tensor) else {
                 throw WeightFileError.noSuchTensor(path: model.displayPath, name: role.tensor)
             }
+            let tensor = try model.parameters.tensor(role.tensor)
             let rescaled = tensor.rescaled(by: z, as: role)
             if rescaled.bytes != tensor.bytes { result.append(rescaled) }
         }
@@ -98,7 +101,7 @@ public struct Rebalancer: Sendable {
         let tolerances = Self.tolerances(for: rewritten)
         let probeInputs: ProbeInputs? = probes > 0
             ? .seeded(count: probes, seed: ProbeInputs.defaultSeed, sampleShape: model.network.inputShape) : nil
-        let original = TensorSource(tensors: model.tensors, label: path)
+        let original = model.parameters
         let report = try verifyEquivalence(original: original,
                                            rescaled: TensorSource(overlaying: rewritten, on: original,
                                                                   label: "\(path) (rescaled)"),

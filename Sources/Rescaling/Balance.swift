@@ -133,7 +133,7 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
     let zero = [Double](repeating: 0, count: free + 1)
     switch norm {
     case let .lpq(p, q):
-        let kernel = LpqKernel(problem: problem, p: p, q: q)
+        let kernel = try LpqKernel(problem: problem, p: p, q: q)
         var sweeper = LpqSweeper(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
         let continuous: ContinuousSolution
         let coloring = GroupColoring(layout: layout)
@@ -188,7 +188,7 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             integerMoves: moves, subsetDescent: subsetDescent, deadGroups: layout.deadGroups,
             clampedGroups: clampedGroups(problem, x, exact: options.exact, pull: pull))
     case .max:
-        let kernel = MaxKernel(problem: problem)
+        let kernel = try MaxKernel(problem: problem)
         let solver = MaxNormSolver(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
         let continuous = solver.solve(tolerance: options.tolerance, maxRounds: Swift.max(options.maxSweeps, 1))
         var x = continuous.x

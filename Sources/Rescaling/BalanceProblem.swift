@@ -18,23 +18,40 @@ import WeightFiles
 public struct BalanceProblem: Sendable {
     /// The symmetry being optimised over.
     public let structure: RescalingStructure
-    /// The tensors the structure's parameters name, by name.
-    public let tensors: [String: Tensor]
+    /// Where the structure's tensors come from. Building the problem and
+    /// each objective evaluation read them from here; with a file-backed
+    /// source (`TensorSource(file:)`) only one node's tensors are in memory
+    /// at a time.
+    public let source: TensorSource
     let layout: RowLayout
 
     /// Validates and indexes `structure` over `tensors` (tensors not named by
     /// the structure are ignored). Throws `BalanceError`.
     public init(structure: RescalingStructure, tensors: [String: Tensor]) throws {
-        self.structure = structure
         var used: [String: Tensor] = [:]
         for role in structure.parameters {
             guard let tensor = tensors[role.tensor] else { throw BalanceError.missingTensor(name: role.tensor) }
             used[role.tensor] = tensor
         }
-        self.tensors = used
-        try RowLayout.validate(structure: structure, tensors: used)
-        layout = try RowLayout(structure: structure, tensors: used)
+        try self.init(structure: structure, source: TensorSource(tensors: used))
     }
+
+    /// Validates and indexes `structure` over the tensors of `source`
+    /// (read once to validate and index them; tensors not named by the
+    /// structure are ignored). Throws `BalanceError`, or the source's read
+    /// errors.
+    public init(structure: RescalingStructure, source: TensorSource) throws {
+        self.structure = structure
+        for role in structure.parameters where !source.contains(role.tensor) {
+            throw BalanceError.missingTensor(name: role.tensor)
+        }
+        self.source = source
+        try RowLayout.validate(structure: structure, source: source)
+        layout = try RowLayout(structure: structure, source: source)
+    }
+
+    /// The tensor named `name` (a role's tensor, present by validation).
+    func tensor(_ name: String) throws -> Tensor { try source.tensor(name) }
 
     /// Number of rescaling groups (the length of every `LogScales`).
     public var groupCount: Int { structure.groups.count }
@@ -60,7 +77,7 @@ public struct BalanceProblem: Sendable {
     public func objective(_ z: LogScales, norm: Norm) throws -> Double {
         try norm.validate()
         try checkLength(z)
-        return ObjectiveEvaluator(problem: self, norm: norm).objective(layout.internalScales(z))
+        return try ObjectiveEvaluator(problem: self, norm: norm).objective(layout.internalScales(z))
     }
 
     /// Each node's norm at log2-scales `z`: ‖W̃_node‖_{p,q} for `lpq`, the
@@ -68,7 +85,7 @@ public struct BalanceProblem: Sendable {
     public func layerNorms(_ z: LogScales, norm: Norm) throws -> [Double] {
         try norm.validate()
         try checkLength(z)
-        return ObjectiveEvaluator(problem: self, norm: norm).layerNorms(layout.internalScales(z))
+        return try ObjectiveEvaluator(problem: self, norm: norm).layerNorms(layout.internalScales(z))
     }
 
     /// Every tensor named by the structure, moved by `z` as its role
@@ -77,9 +94,7 @@ public struct BalanceProblem: Sendable {
         try checkLength(z)
         var result: [String: Tensor] = [:]
         for role in structure.parameters {
-            guard var tensor = result.removeValue(forKey: role.tensor) ?? tensors[role.tensor] else {
-                throw BalanceError.missingTensor(name: role.tensor)
-            }
+            var tensor = try result.removeValue(forKey: role.tensor) ?? self.tensor(role.tensor)
             tensor.rescale(by: z, as: role)
             result[role.tensor] = tensor
         }
@@ -168,10 +183,10 @@ struct RowLayout: Sendable {
 
     // MARK: Validation
 
-    static func validate(structure: RescalingStructure, tensors: [String: Tensor]) throws {
+    static func validate(structure: RescalingStructure, source: TensorSource) throws {
         let groupCount = structure.groups.count
         for role in structure.parameters {
-            let tensor = tensors[role.tensor]!
+            let tensor = try source.info(role.tensor)
             let name = role.tensor
             guard tensor.shape == role.shape else {
                 throw BalanceError.invalidTensor(name: name, reason: "shape \(tensor.shape) does not match the structure's \(role.shape)")
@@ -203,7 +218,7 @@ struct RowLayout: Sendable {
         var checked = Set<String>()
         for role in structure.parameters where !checked.contains(role.tensor) {
             checked.insert(role.tensor)
-            guard let tensor = tensors[role.tensor] else { continue }
+            let tensor = try source.tensor(role.tensor)
             if let bad = tensor.firstNonFiniteIndex() {
                 let value = tensor.value(at: bad)
                 throw BalanceError.nonFiniteValue(tensor: role.tensor, index: multiIndex(bad, shape: tensor.shape), value: value)
@@ -213,7 +228,7 @@ struct RowLayout: Sendable {
 
     // MARK: Building
 
-    init(structure: RescalingStructure, tensors: [String: Tensor]) throws {
+    init(structure: RescalingStructure, source: TensorSource) throws {
         let roles = structure.parameters
         groupCount = structure.groups.count
         boxLo = []; boxHi = []; segments = []; columnGroups = []; rowOut = []; rowSegment = []
@@ -244,7 +259,7 @@ struct RowLayout: Sendable {
         var producerNonzero = [Bool](repeating: false, count: groupCount)
         var consumerNonzero = [Bool](repeating: false, count: groupCount)
         for role in roles {
-            guard let tensor = tensors[role.tensor] else { continue }
+            let tensor = try source.tensor(role.tensor)
             var selfLoop: Int? = nil
             let inGroups = RoleValues.InGroups(role)
             // Mutable buffers, not captured arrays: no uniqueness check per element.
@@ -336,7 +351,7 @@ struct RowLayout: Sendable {
                 valueCount += (b - a) * columns.count
             }
         }
-        (boxLo, boxHi) = computeBox(roles: roles, tensors: tensors)
+        (boxLo, boxHi) = try computeBox(roles: roles, source: source)
     }
 
     /// Per pair (row, column): the largest exponent change up (U) and down
@@ -351,7 +366,7 @@ struct RowLayout: Sendable {
     /// from its elements is set by the largest and the smallest nonzero
     /// magnitude among them, kept per out row and per consumed group, apart
     /// for partners that are free (share ½) and fixed (share 1).
-    private func computeBox(roles: [ParameterRole], tensors: [String: Tensor]) -> ([Double], [Double]) {
+    private func computeBox(roles: [ParameterRole], source: TensorSource) throws -> ([Double], [Double]) {
         let free = freeGroups.count
         let sentinel = free
         var lo = [Double](repeating: -Double.infinity, count: free)
@@ -361,7 +376,8 @@ struct RowLayout: Sendable {
         var consumerSmallest = [Double](repeating: .infinity, count: 2 * (free + 1))
         let width = free + 1
         for role in roles {
-            guard let tensor = tensors[role.tensor], let range = tensor.dtype.normalRange else { continue }
+            guard let range = try source.info(role.tensor).dtype.normalRange else { continue }
+            let tensor = try source.tensor(role.tensor)
             let rows = role.shape[role.outAxis]
             // Index 0: the partner group is free (share ½); 1: fixed (share 1).
             var rowLargest = [Double](repeating: 0, count: 2 * rows)
@@ -424,13 +440,12 @@ struct RowLayout: Sendable {
     /// Calls `body(position, value, dtype)` for every element of node `n`'s
     /// tensors, where `position` is the element's (row, column) slot in a
     /// value matrix laid out as `segments`.
-    func forEachNodeElement(node n: Int, roles: [ParameterRole], tensors: [String: Tensor],
-                            _ body: (_ position: Int, _ value: Double, _ dtype: DType) -> Void) {
+    func forEachNodeElement(node n: Int, roles: [ParameterRole], source: TensorSource,
+                            _ body: (_ position: Int, _ value: Double, _ dtype: DType) -> Void) throws {
         let rowBase = nodeRowStart[n]
         for (r, k) in nodeRoles[n].enumerated() {
             let role = roles[k]
-            // Validated at init: every role's tensor is present.
-            guard let tensor = tensors[role.tensor] else { continue }
+            let tensor = try source.tensor(role.tensor)
             let values = tensor.doubles()
             let dtype = tensor.dtype
             let hasIn = role.inAxis != nil

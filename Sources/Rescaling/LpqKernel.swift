@@ -22,7 +22,9 @@ struct LpqKernel: Sendable {
     /// log2 of the unit the kernel's totals are expressed in.
     let logOffset: Double
 
-    init(problem: BalanceProblem, p: Double, q: Double) {
+    /// Builds the kernel, reading each node's tensors once from the
+    /// problem's source (only one node's tensors are held at a time).
+    init(problem: BalanceProblem, p: Double, q: Double) throws {
         let layout = problem.layout
         self.layout = layout
         self.p = p
@@ -50,12 +52,12 @@ struct LpqKernel: Sendable {
                 }
             }
             let nodeRoles = layout.nodeRoles[n]
+            let nodeTensors = try nodeRoles.map { try problem.tensor(roles[$0].tensor) }
             // Largest magnitude per row → the row's power-of-two exponent.
             var rowMax = [Double](repeating: 0, count: rows)
             rowMax.withUnsafeMutableBufferPointer { rowMax in
-                for k in nodeRoles {
-                    guard let tensor = problem.tensors[roles[k].tensor] else { continue }
-                    RoleValues.forEach(roles[k], tensor) { _, o, _, value in
+                for (slot, k) in nodeRoles.enumerated() {
+                    RoleValues.forEach(roles[k], nodeTensors[slot]) { _, o, _, value in
                         let magnitude = Swift.abs(value)
                         if magnitude > rowMax[o] { rowMax[o] = magnitude }
                     }
@@ -86,7 +88,7 @@ struct LpqKernel: Sendable {
             var sums = direct ? [] : [Double](repeating: 0, count: end - base)
             for (r, k) in nodeRoles.enumerated() {
                 let role = roles[k]
-                guard let tensor = problem.tensors[role.tensor] else { continue }
+                let tensor = nodeTensors[r]
                 let hasIn = role.inAxis != nil
                 // This role's columns, per segment slot, flattened.
                 var columnOffset: [Int] = []

@@ -10,12 +10,12 @@ struct MaxKernel: Sendable {
     let layout: RowLayout
     let logMax: [Double]
 
-    init(problem: BalanceProblem) {
+    init(problem: BalanceProblem) throws {
         let layout = problem.layout
         self.layout = layout
         var logMax = [Double](repeating: -Double.infinity, count: layout.valueCount)
         for n in 0..<layout.nodeNames.count {
-            layout.forEachNodeElement(node: n, roles: problem.structure.parameters, tensors: problem.tensors) { position, value, _ in
+            try layout.forEachNodeElement(node: n, roles: problem.structure.parameters, source: problem.source) { position, value, _ in
                 if value != 0 { logMax[position] = Swift.max(logMax[position], log2(abs(value))) }
             }
         }
@@ -91,17 +91,17 @@ struct ObjectiveEvaluator {
     let problem: BalanceProblem
     let norm: Norm
 
-    func objective(_ x: [Double]) -> Double {
+    func objective(_ x: [Double]) throws -> Double {
         switch norm {
-        case .max: return MaxKernel(problem: problem).objective(x)
-        case let .lpq(p, q): return LpqKernel(problem: problem, p: p, q: q).evaluate(x).objective
+        case .max: return try MaxKernel(problem: problem).objective(x)
+        case let .lpq(p, q): return try LpqKernel(problem: problem, p: p, q: q).evaluate(x).objective
         }
     }
 
-    func layerNorms(_ x: [Double]) -> [Double] {
+    func layerNorms(_ x: [Double]) throws -> [Double] {
         switch norm {
-        case .max: return MaxKernel(problem: problem).nodeLogMax(x).map { exp2($0) }
-        case let .lpq(p, q): return LpqKernel(problem: problem, p: p, q: q).evaluate(x).nodeSums.map { pow($0, 1 / q) }
+        case .max: return try MaxKernel(problem: problem).nodeLogMax(x).map { exp2($0) }
+        case let .lpq(p, q): return try LpqKernel(problem: problem, p: p, q: q).evaluate(x).nodeSums.map { pow($0, 1 / q) }
         }
     }
 }

@@ -3,13 +3,15 @@ import Foundation
 /// A safetensors file (8-byte header size, JSON header, data buffer; see
 /// `SafetensorsHeader` for the validation done on opening).
 ///
-/// The file is memory-mapped once; tensors are little endian and C order,
-/// exactly the tensor contract, so reading copies bytes. Tensor names are in
-/// the order of their data in the file. `__metadata__` is kept.
+/// The header is parsed from a memory map of the file; tensors are little
+/// endian and C order, exactly the tensor contract, so reading one is a
+/// `pread` of its bytes (the map's data pages are never touched, so reading
+/// tensor after tensor keeps only what the caller holds in memory). Tensor
+/// names are in the order of their data in the file. `__metadata__` is kept.
 ///
 /// Write-back copies the file and replaces the data bytes of the rewritten
 /// tensors only: the header bytes, and every other tensor's bytes, stay
-/// identical.
+/// identical (copied file to file by the kernel).
 public struct SafetensorsFile: WeightFile {
     public let url: URL
     public var format: FileFormat { .safetensors }
@@ -25,10 +27,14 @@ public struct SafetensorsFile: WeightFile {
 
     let bytes: Data
     let header: SafetensorsHeader
+    /// True when `bytes` are the contents of the file at `url`: tensor data
+    /// is then read from the file, not from `bytes`.
+    private var backedByFile = false
 
     /// Opens and validates `url`.
     public init(url: URL) throws {
         try self.init(data: FileBytes.read(url), url: url)
+        backedByFile = true
     }
 
     /// Parses and validates a safetensors file held in memory, exactly as
@@ -65,7 +71,10 @@ public struct SafetensorsFile: WeightFile {
 
     public func read(_ name: String) throws -> Tensor {
         let entry = try entry(name)
-        return try Tensor(name: name, dtype: entry.dtype, shape: entry.shape, bytes: [UInt8](bytes[fileRange(of: entry)]))
+        let data = backedByFile
+            ? try FileRegion.read(url, offset: header.dataStart + entry.begin, count: entry.end - entry.begin)
+            : [UInt8](bytes[fileRange(of: entry)])
+        return try Tensor(name: name, dtype: entry.dtype, shape: entry.shape, bytes: data)
     }
 
     public func write(replacing replacements: [Tensor], to destination: URL) throws {
@@ -82,23 +91,28 @@ public struct SafetensorsFile: WeightFile {
             }
             replaced[tensor.name] = tensor
         }
-        // Stream the file: header and untouched tensors straight from the
-        // mapped source (consecutive ones in one write), rewritten tensors
-        // from their own bytes. Entries tile the data buffer in order.
+        // Stream the file: the header and untouched tensors copied from the
+        // source (consecutive ones in one copy, file to file when the source
+        // is on disk), rewritten tensors from their own bytes. Entries tile
+        // the data buffer in order.
+        let source = backedByFile ? url : nil
         try AtomicFileWriter.write(to: destination) { temporary in
             let writer = try StreamingFileWriter(creating: temporary, reportingAs: destination)
+            func keep(_ range: Range<Int>) throws {
+                if let source { try writer.copy(from: source, range: range) } else { try writer.write(bytes, range: range) }
+            }
             var pending = 0 ..< header.dataStart
             for entry in header.entries {
                 let range = header.dataStart + entry.begin ..< header.dataStart + entry.end
                 if let tensor = replaced[entry.name] {
-                    try writer.write(bytes, range: pending)
+                    try keep(pending)
                     try writer.write(tensor.bytes)
                     pending = range.upperBound ..< range.upperBound
                 } else {
                     pending = pending.lowerBound ..< range.upperBound
                 }
             }
-            try writer.write(bytes, range: pending.lowerBound ..< bytes.count)
+            try keep(pending.lowerBound ..< bytes.count)
             try writer.close()
         }
     }

@@ -42,6 +42,12 @@ final class StreamingFileWriter {
         }
     }
 
+    /// Appends bytes `range` of the file at `url`, copied file to file
+    /// (see `FileRegion.copy`).
+    func copy(from url: URL, range: Range<Int>) throws {
+        try FileRegion.copy(url, range: range, to: descriptor, reportingAs: reported)
+    }
+
     /// Appends `bytes`.
     func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }

@@ -21,15 +21,34 @@ import Testing
         #expect(model.structure.groups.count == 10)
         #expect(model.structure.blocked.count == 9)
         #expect(model.displayPath == "cnn")
-        #expect(Set(model.tensors.keys) == Set(model.file.tensorNames))
+        #expect(Set(try model.tensors().keys) == Set(model.file.tensorNames))
+        #expect(model.parameters.names == model.file.tensorNames)
     }
 
     @Test func optimizerStateIsKeptOutOfTheTensorsAndReportedStale() throws {
         let model = try Model(contentsOf: Repository.fixture("keras_mlp_adam/model.h5"))
         #expect(!model.optimizerTensorNames.isEmpty)
-        #expect(model.optimizerTensorNames.allSatisfy { model.tensors[$0] == nil })
+        #expect(model.optimizerTensorNames.allSatisfy { !model.parameters.contains($0) })
         let result = try Rebalancer().balance(model)
         #expect(result.staleOptimizerTensors == model.optimizerTensorNames)
+        let lazy = try Model(contentsOf: Repository.fixture("keras_mlp_adam/model.h5"), loading: .onDemand)
+        #expect(lazy.parameters.names == model.parameters.names)
+        #expect(lazy.optimizerTensorNames.allSatisfy { !lazy.parameters.contains($0) })
+    }
+
+    /// Reading tensors on demand changes where they come from, not the
+    /// result: the same scales, the same moved bytes, the same proof.
+    @Test(arguments: ["torch_mlp", "torch_cnn", "torch_resnet"])
+    func onDemandLoadingBalancesExactlyAsInMemory(fixture: String) throws {
+        let file = Repository.fixture("\(fixture)/model.safetensors")
+        let spec = Repository.fixture("\(fixture)/spec.yaml")
+        let eager = try Rebalancer().balance(Model(contentsOf: file, spec: spec, loading: .inMemory))
+        let lazy = try Rebalancer().balance(Model(contentsOf: file, spec: spec, loading: .onDemand))
+        #expect(lazy.scales == eager.scales)
+        #expect(lazy.rewritten == eager.rewritten)
+        #expect(lazy.report.objectiveAfter == eager.report.objectiveAfter)
+        #expect(lazy.verification?.certificate.exact == true)
+        #expect(lazy.verification?.outputs?.bitIdentical == true)
     }
 
     @Test func continuousBalanceIsProvenWithinTolerance() throws {

@@ -1,5 +1,3 @@
-import WeightFiles
-
 /// Where parameter tensors come from: an opened weight file or tensors held
 /// in memory, looked up by the name the file spells.
 ///
@@ -13,13 +11,28 @@ public struct TensorSource: Sendable {
     public let names: [String]
     private let nameSet: Set<String>
     private let lookup: @Sendable (String) throws -> Tensor
+    /// Dtype and shape without reading data (file-backed sources only).
+    private var describe: (@Sendable (String) throws -> TensorInfo)? = nil
 
-    /// Tensors read from `file` on demand (each `tensor(_:)` call reads).
-    public init(file: any WeightFile) {
-        label = file.url.path
-        names = file.tensorNames
-        nameSet = Set(names)
-        lookup = { name in try file.read(name) }
+    /// Tensors read from `file` on demand: each `tensor(_:)` call reads the
+    /// tensor anew and nothing is kept, so a caller that lets each tensor go
+    /// before asking for the next holds one tensor at a time. Tensors named
+    /// in `excluded` (optimizer state) are not part of the source. `label`
+    /// names the source in errors (default: the file's path).
+    public init(file: any WeightFile, excluding excluded: Set<String> = [], label: String? = nil) {
+        let label = label ?? file.url.path
+        self.label = label
+        names = file.tensorNames.filter { !excluded.contains($0) }
+        let nameSet = Set(names)
+        self.nameSet = nameSet
+        lookup = { name in
+            guard nameSet.contains(name) else { throw WeightFileError.noSuchTensor(path: label, name: name) }
+            return try file.read(name)
+        }
+        describe = { name in
+            guard nameSet.contains(name) else { throw WeightFileError.noSuchTensor(path: label, name: name) }
+            return try file.info(name)
+        }
     }
 
     /// Tensors held in memory, keyed by name; `label` names them in errors.
@@ -66,6 +79,21 @@ public struct TensorSource: Sendable {
             if let tensor = frozen[name] { return tensor }
             return try base.tensor(name)
         }
+    }
+
+    /// Every tensor, by name (reads them all from a file-backed source).
+    public func dictionary() throws -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for name in names { result[name] = try tensor(name) }
+        return result
+    }
+
+    /// The dtype and shape of the tensor named `name`, without reading its
+    /// data from a file; throws `WeightFileError.noSuchTensor`.
+    public func info(_ name: String) throws -> TensorInfo {
+        if let describe { return try describe(name) }
+        let tensor = try lookup(name)
+        return TensorInfo(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape)
     }
 
     /// True when the source holds a tensor of that name.
