@@ -34,8 +34,18 @@ public struct Rebalancer: Sendable {
     ///   cannot be evaluated for the proof).
     public func balance(_ model: Model, norm: Norm = .l2,
                         options: BalanceOptions = BalanceOptions()) throws -> RescaleResult<BalanceResult> {
-        try rescale(model) {
-            let problem = try BalanceProblem(structure: model.structure, source: model.parameters)
+        // Building the problem checks every movable element is finite (one
+        // pass over the tensors instead of two); its error becomes the same
+        // `RescaleError.nonFinite` that `align` throws.
+        try rescale(model, checkingFinite: false) {
+            let problem: BalanceProblem
+            do {
+                problem = try BalanceProblem(structure: model.structure, source: model.parameters)
+            } catch let BalanceError.nonFiniteValue(tensor, index, value) {
+                let shape = try model.parameters.info(tensor).shape
+                let flat = zip(index, shape).reduce(0) { $0 * $1.1 + $1.0 }
+                throw RescaleError.nonFinite(path: model.displayPath, tensor: tensor, index: flat, value: value)
+            }
             let result = try Rescaling.balance(problem, norm: norm, options: options)
             return (result, result.z, result.exact)
         }
@@ -59,10 +69,10 @@ public struct Rebalancer: Sendable {
 
     /// The shared flow: refuse non-finite parameters, solve, move the
     /// tensors, prove.
-    private func rescale<Report: Sendable>(_ model: Model,
+    private func rescale<Report: Sendable>(_ model: Model, checkingFinite: Bool = true,
                                            solve: () throws -> (Report, LogScales, Bool)) throws -> RescaleResult<Report> {
         let clock = ContinuousClock()
-        try model.requireFiniteParameters()
+        if checkingFinite { try model.requireFiniteParameters() }
         let solveStart = clock.now
         let (report, scales, exact) = try solve()
         let rewritten = try Self.moved(model, by: scales)

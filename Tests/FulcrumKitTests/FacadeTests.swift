@@ -109,10 +109,17 @@ import Testing
         let broken = directory.appendingPathComponent("nan.safetensors")
         try WeightFileConverter.write(tensors, to: broken, as: .safetensors)
 
-        let model = try Model(contentsOf: broken, spec: Repository.fixture("torch_mlp/spec.yaml"), displayPath: "nan.safetensors")
-        #expect(throws: RescaleError.nonFinite(path: "nan.safetensors", tensor: "2.weight", index: 5, value: .nan)) {
-            try Rebalancer().balance(model)
+        for loading in [TensorLoading.inMemory, .onDemand] {
+            let model = try Model(contentsOf: broken, spec: Repository.fixture("torch_mlp/spec.yaml"),
+                                  displayPath: "nan.safetensors", loading: loading)
+            #expect(throws: RescaleError.nonFinite(path: "nan.safetensors", tensor: "2.weight", index: 5, value: .nan)) {
+                try Rebalancer().balance(model)
+            }
+            #expect(throws: RescaleError.nonFinite(path: "nan.safetensors", tensor: "2.weight", index: 5, value: .nan)) {
+                try Rebalancer().align(model)
+            }
         }
+        let model = try Model(contentsOf: broken, spec: Repository.fixture("torch_mlp/spec.yaml"), displayPath: "nan.safetensors")
         // The audit still runs and counts it.
         let health = try model.audit()
         #expect(health.status == .fail)
