@@ -17,9 +17,11 @@ public struct NodeOutput: Sendable, Equatable {
 
 /// Forward evaluation of a `Network` over the tensors of one source.
 ///
-/// Parameters are read and converted to the evaluation precision once, at
-/// initialisation. Every op is computed in a fixed order that does not depend
-/// on the values, with all matrix products done by OpenBLAS (`cblas_sgemm`,
+/// Parameters are checked at initialisation and read from the source, and
+/// converted to the evaluation precision, as each node is evaluated (one
+/// node's parameters in memory at a time beyond what the source holds).
+/// Every op is computed in a fixed order that does not depend on the
+/// values, with all matrix products done by OpenBLAS (`cblas_sgemm`,
 /// `cblas_dgemm`); so two parameter sets that differ by power-of-two unit
 /// scalings give bit-identical outputs (barring overflow and subnormals).
 public struct ForwardEvaluator: Sendable {
@@ -96,8 +98,8 @@ extension ForwardPass {
             let node = network.nodes[next]
             switch node.op {
             case let .linear(weight, _):
-                if let w = parameters[weight], w.shape.count == 2 {
-                    return [network.layout == .torch ? w.shape[1] : w.shape[0]]
+                if let shape = parameterShapes[weight], shape.count == 2 {
+                    return [network.layout == .torch ? shape[1] : shape[0]]
                 }
             case .activation, .flatten:
                 current = next

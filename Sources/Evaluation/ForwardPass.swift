@@ -8,40 +8,50 @@ struct ParameterArray<S: EvaluationScalar> {
     var values: [S]
 }
 
-/// The forward pass of one network in one precision, over parameters loaded
-/// once. Every op is computed with a fixed arithmetic order that does not
-/// depend on the values (no skipping of zeros, no data-dependent branches
-/// in sums), so scaling a hidden unit by a power of two and its consumers by
-/// the inverse gives bit-identical outputs.
+/// The forward pass of one network in one precision. Every op is computed
+/// with a fixed arithmetic order that does not depend on the values (no
+/// skipping of zeros, no data-dependent branches in sums), so scaling a
+/// hidden unit by a power of two and its consumers by the inverse gives
+/// bit-identical outputs.
+///
+/// Parameters are checked (present, floating point) at initialisation but
+/// read from the source and converted to the evaluation precision only when
+/// the node using them is evaluated, and let go after it: evaluating a
+/// network whose source reads from a file holds one node's parameters at a
+/// time, not a converted copy of the whole network.
 struct ForwardPass<S: EvaluationScalar> {
     let network: Network
-    let parameters: [String: ParameterArray<S>]
+    private let source: TensorSource
+    /// The stored shape of every parameter a node names.
+    let parameterShapes: [String: [Int]]
     /// For each node, the index of the last node that reads it (or itself
     /// when nothing does), so intermediate values are freed early.
     private let lastUse: [Int]
 
-    /// Validates the graph and loads every tensor a node names from `source`.
+    /// Validates the graph and checks every tensor a node names in `source`
+    /// (its dtype and shape; the data is read during `run`).
     init(network: Network, source: TensorSource) throws {
         try ForwardPass.validate(network)
-        var parameters: [String: ParameterArray<S>] = [:]
+        var shapes: [String: [Int]] = [:]
         for node in network.nodes {
-            for name in node.op.tensorNames where parameters[name] == nil {
-                let tensor: Tensor
-                do { tensor = try source.tensor(name) } catch let error as WeightFileError {
+            for name in node.op.tensorNames where shapes[name] == nil {
+                let info: TensorInfo
+                do { info = try source.info(name) } catch let error as WeightFileError {
                     if case .noSuchTensor = error {
                         throw EvaluationError.missingTensor(source: source.label, tensor: name, node: node.name)
                     }
                     throw error
                 }
-                guard tensor.dtype.isFloatingPoint else {
+                guard info.dtype.isFloatingPoint else {
                     throw EvaluationError.parameterMismatch(node: node.name, tensor: name,
-                        reason: "has dtype \(tensor.dtype.numpyName); parameters must be floating point")
+                        reason: "has dtype \(info.dtype.numpyName); parameters must be floating point")
                 }
-                parameters[name] = ParameterArray(name: name, shape: tensor.shape, values: S.values(of: tensor))
+                shapes[name] = info.shape
             }
         }
         self.network = network
-        self.parameters = parameters
+        self.source = source
+        self.parameterShapes = shapes
         var lastUse = Array(network.nodes.indices)
         for (index, node) in network.nodes.enumerated() {
             for input in node.inputs { lastUse[input] = max(lastUse[input], index) }
@@ -74,12 +84,18 @@ struct ForwardPass<S: EvaluationScalar> {
         }
     }
 
-    /// The parameter `name` used by node `node`.
+    /// The parameter `name` used by node `node`, read from the source and
+    /// converted to the evaluation precision.
     func parameter(_ name: String, of node: String) throws -> ParameterArray<S> {
-        guard let parameter = parameters[name] else {
+        guard parameterShapes[name] != nil else {
             throw EvaluationError.parameterMismatch(node: node, tensor: name, reason: "was not loaded")
         }
-        return parameter
+        let tensor = try source.tensor(name)
+        guard tensor.dtype.isFloatingPoint else {
+            throw EvaluationError.parameterMismatch(node: node, tensor: name,
+                reason: "has dtype \(tensor.dtype.numpyName); parameters must be floating point")
+        }
+        return ParameterArray(name: name, shape: tensor.shape, values: S.values(of: tensor))
     }
 
     /// Runs the batch `input` through the network; returns the value of
