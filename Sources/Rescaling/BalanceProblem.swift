@@ -261,6 +261,32 @@ struct RowLayout: Sendable {
         for role in roles {
             let tensor = try source.tensor(role.tensor)
             var selfLoop: Int? = nil
+            if let matrix = Float32Rows(role, tensor) {
+                // Whole rows at a time: which rows and columns hold a nonzero.
+                var largest = [Float](repeating: 0, count: matrix.rows), smallest = largest
+                var columnLargest = [Float](repeating: 0, count: matrix.columns), columnSmallest = columnLargest
+                matrix.magnitudes(of: tensor, rowClass: [Int](repeating: 0, count: matrix.rows), classes: 1,
+                                  rowLargest: &largest, rowSmallest: &smallest,
+                                  columnLargest: &columnLargest, columnSmallest: &columnSmallest)
+                let consumed = Set(role.inGroups.filter { $0 >= 0 })
+                for o in 0..<matrix.rows where matrix.columns > 0 {
+                    let g = role.outGroups[o]
+                    guard g >= 0 else { continue }
+                    hasProducer[g] = true
+                    if largest[o] > 0 { producerNonzero[g] = true }
+                    if consumed.contains(g) { selfLoop = g }
+                }
+                for i in 0..<matrix.columns where matrix.rows > 0 {
+                    let g = role.inGroups[i]
+                    guard g >= 0 else { continue }
+                    hasConsumer[g] = true
+                    if columnLargest[i] > 0 { consumerNonzero[g] = true }
+                }
+                if let g = selfLoop {
+                    throw BalanceError.invalidStructure("node '\(role.node)' (tensor '\(role.tensor)') has elements that both produce and consume group \(g)")
+                }
+                continue
+            }
             let inGroups = RoleValues.InGroups(role)
             // Mutable buffers, not captured arrays: no uniqueness check per element.
             hasProducer.withUnsafeMutableBufferPointer { hasProducer in
@@ -387,6 +413,29 @@ struct RowLayout: Sendable {
             let outInternal = role.outGroups.map { $0 < 0 ? sentinel : Int(internalOf[$0]) }
             let inInternal = role.inGroups.map { $0 < 0 ? Int32(sentinel) : internalOf[$0] }
             let hasIn = role.inAxis != nil
+            if let matrix = Float32Rows(role, tensor),
+               let partner = Self.uniformPartnerClass(inInternal.prefix(matrix.columns), sentinel: Int32(sentinel)) {
+                // Whole rows at a time (a PyTorch linear weight whose inputs
+                // are all free or all fixed): the same extremes.
+                let n = matrix.columns
+                var largest = [Float](repeating: 0, count: rows), smallest = [Float](repeating: .infinity, count: rows)
+                var columnLargest = [Float](repeating: 0, count: 2 * n)
+                var columnSmallest = [Float](repeating: .infinity, count: 2 * n)
+                matrix.magnitudes(of: tensor, rowClass: outInternal.map { $0 == sentinel ? 1 : 0 }, classes: 2,
+                                  rowLargest: &largest, rowSmallest: &smallest,
+                                  columnLargest: &columnLargest, columnSmallest: &columnSmallest)
+                for o in 0..<rows {
+                    rowLargest[partner * rows + o] = Double(largest[o])
+                    rowSmallest[partner * rows + o] = Double(smallest[o])
+                }
+                for k in 0..<2 {
+                    for i in 0..<n {
+                        let c = k * width + Int(inInternal[i])
+                        consumerLargest[c] = Swift.max(consumerLargest[c], Double(columnLargest[k * n + i]))
+                        consumerSmallest[c] = Swift.min(consumerSmallest[c], Double(columnSmallest[k * n + i]))
+                    }
+                }
+            } else {
             rowLargest.withUnsafeMutableBufferPointer { rowLargest in
             rowSmallest.withUnsafeMutableBufferPointer { rowSmallest in
             consumerLargest.withUnsafeMutableBufferPointer { consumerLargest in
@@ -410,6 +459,7 @@ struct RowLayout: Sendable {
                 if magnitude < consumerSmallest[c] { consumerSmallest[c] = magnitude }
             }
             }}}}}}
+            }
             func up(_ largest: Double) -> Double { log2(range.max / largest) }
             func down(_ smallest: Double) -> Double { smallest < range.min ? 0 : Swift.min(0, log2(range.min / smallest)) }
             for o in 0..<rows where outInternal[o] != sentinel {
@@ -435,6 +485,14 @@ struct RowLayout: Sendable {
             if !lo[k].isFinite { lo[k] = -1024 }
         }
         return (lo, hi)
+    }
+
+    /// 0 when every one of `inInternal` is a free group, 1 when every one is
+    /// the sentinel (fixed or dead), nil when they mix.
+    private static func uniformPartnerClass(_ inInternal: ArraySlice<Int32>, sentinel: Int32) -> Int? {
+        guard let first = inInternal.first else { return nil }
+        let fixed = first == sentinel
+        return inInternal.allSatisfy { ($0 == sentinel) == fixed } ? (fixed ? 1 : 0) : nil
     }
 
     /// Calls `body(position, value, dtype)` for every element of node `n`'s

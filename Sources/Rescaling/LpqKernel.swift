@@ -57,6 +57,10 @@ struct LpqKernel: Sendable {
             var rowMax = [Double](repeating: 0, count: rows)
             rowMax.withUnsafeMutableBufferPointer { rowMax in
                 for (slot, k) in nodeRoles.enumerated() {
+                    if let matrix = Float32Rows(roles[k], nodeTensors[slot]) {
+                        matrix.foldRowLargest(of: nodeTensors[slot], into: rowMax)
+                        continue
+                    }
                     RoleValues.forEach(roles[k], nodeTensors[slot]) { _, o, _, value in
                         let magnitude = Swift.abs(value)
                         if magnitude > rowMax[o] { rowMax[o] = magnitude }
@@ -96,6 +100,15 @@ struct LpqKernel: Sendable {
                 for s in segs {
                     columnOffset.append(columns.count)
                     columns.append(contentsOf: layout.segments[s].roleColumns[r])
+                }
+                // A PyTorch linear weight whose columns are the segment's
+                // first ones, in order: whole rows at a time.
+                if direct, p == 1 || p == 2, segs.count == 1, let matrix = Float32Rows(role, tensor),
+                   columns.elementsEqual(0..<Int32(matrix.columns)) {
+                    values.withUnsafeMutableBufferPointer { v in
+                        matrix.kernelValues(of: tensor, p: p, exponent: exponent, rowStart: rowPosition, into: v)
+                    }
+                    continue
                 }
                 values.withUnsafeMutableBufferPointer { v in
                 sums.withUnsafeMutableBufferPointer { sums in
