@@ -13,7 +13,7 @@ enum FileRegion {
     static func read(_ url: URL, offset: Int, count: Int) throws -> [UInt8] {
         let descriptor = try openForReading(url)
         defer { _ = Glibc.close(descriptor) }
-        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        return try LargeArray.make(count: count) { (buffer: UnsafeMutableBufferPointer<UInt8>) in
             var done = 0
             while done < count {
                 let got = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
@@ -27,7 +27,6 @@ enum FileRegion {
                 }
                 done += got
             }
-            initialized = count
         }
     }
 

@@ -17,10 +17,14 @@ extension Tensor {
     /// types and for integers up to 2^53.
     public func doubles() -> [Double] {
         let n = elementCount
+        if n == 0 { return [] }
         return bytes.withUnsafeBytes { raw -> [Double] in
             switch dtype {
-            case .float64: return Array(raw.bindMemory(to: Double.self).prefix(n))
-            case .float32: return raw.bindMemory(to: Float.self).prefix(n).map(Double.init)
+            case .float64:
+                return LargeArray.make(count: n) { $0.baseAddress!.initialize(from: raw.bindMemory(to: Double.self).baseAddress!, count: n) }
+            case .float32:
+                let source = raw.bindMemory(to: Float.self)
+                return LargeArray.make(count: n) { out in for k in 0..<n { out[k] = Double(source[k]) } }
             case .float16: return raw.bindMemory(to: UInt16.self).prefix(n).map { Double(Float(Float16(bitPattern: $0))) }
             case .bfloat16: return raw.bindMemory(to: UInt16.self).prefix(n).map { Double(Float(bitPattern: UInt32($0) << 16)) }
             case .int8: return raw.bindMemory(to: Int8.self).prefix(n).map(Double.init)
@@ -39,9 +43,11 @@ extension Tensor {
     /// Every element as Float (exact for f16, bf16 and f32; rounded for f64).
     public func floats() -> [Float] {
         let n = elementCount
+        if n == 0 { return [] }
         return bytes.withUnsafeBytes { raw -> [Float] in
             switch dtype {
-            case .float32: return Array(raw.bindMemory(to: Float.self).prefix(n))
+            case .float32:
+                return LargeArray.make(count: n) { $0.baseAddress!.initialize(from: raw.bindMemory(to: Float.self).baseAddress!, count: n) }
             case .float16: return raw.bindMemory(to: UInt16.self).prefix(n).map { Float(Float16(bitPattern: $0)) }
             case .bfloat16: return raw.bindMemory(to: UInt16.self).prefix(n).map { Float(bitPattern: UInt32($0) << 16) }
             default: return doubles().map(Float.init)
