@@ -53,12 +53,12 @@ struct Float32Rows {
                     let bits = row.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<UInt32>.self) & magnitudeMask
                     let magnitude = unsafeBitCast(bits, to: SIMD8<Float>.self)
                     let nonzero = magnitude.replacing(with: infinity, where: magnitude .== 0)
-                    rowMax = pointwiseMax(rowMax, magnitude)
-                    rowMin = pointwiseMin(rowMin, nonzero)
+                    rowMax = larger(rowMax, magnitude)
+                    rowMin = smaller(rowMin, nonzero)
                     let rawLargest = UnsafeMutableRawPointer(largest + c), rawSmallest = UnsafeMutableRawPointer(smallest + c)
-                    rawLargest.storeBytes(of: pointwiseMax(rawLargest.loadUnaligned(as: SIMD8<Float>.self), magnitude),
+                    rawLargest.storeBytes(of: larger(rawLargest.loadUnaligned(as: SIMD8<Float>.self), magnitude),
                                           as: SIMD8<Float>.self)
-                    rawSmallest.storeBytes(of: pointwiseMin(rawSmallest.loadUnaligned(as: SIMD8<Float>.self), nonzero),
+                    rawSmallest.storeBytes(of: smaller(rawSmallest.loadUnaligned(as: SIMD8<Float>.self), nonzero),
                                            as: SIMD8<Float>.self)
                     c += 8
                 }
@@ -110,6 +110,13 @@ struct Float32Rows {
     }
 }
 
+/// Lane-wise maximum and minimum, written out so that they inline into the
+/// loops (the standard library's `pointwiseMax`/`pointwiseMin` stay calls).
+@inline(__always)
+private func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .> a) }
+@inline(__always)
+private func smaller(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .< a) }
+
 extension Float32Rows {
     /// Raises `rowLargest[o]` to the largest magnitude of row o.
     func foldRowLargest(of tensor: Tensor, into rowLargest: UnsafeMutableBufferPointer<Double>) {
@@ -122,7 +129,7 @@ extension Float32Rows {
                 var c = 0
                 while c + 8 <= n {
                     let bits = row.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<UInt32>.self) & magnitudeMask
-                    high = pointwiseMax(high, unsafeBitCast(bits, to: SIMD8<Float>.self))
+                    high = larger(high, unsafeBitCast(bits, to: SIMD8<Float>.self))
                     c += 8
                 }
                 var largest = high.max()
