@@ -46,6 +46,7 @@ struct RoleGeometry {
 
     /// Calls `body(index, out, outGroup, inGroup)` for every element in C
     /// order; groups are −1 when fixed. No division per element.
+    @inline(__always)
     func forEach(_ body: (_ index: Int, _ out: Int, _ outGroup: Int, _ inGroup: Int) -> Void) {
         guard count > 0 else { return }
         let hasIn = role.inAxis != nil
@@ -62,6 +63,33 @@ struct RoleGeometry {
                         for _ in 0..<inner {
                             body(index, o, outGroup, inGroup)
                             index += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body(start, count, out, inSlot)` for every run of `count`
+    /// consecutive C-order elements from `start` that produce the same unit
+    /// `out` and consume the same input, in C order. `inSlot` indexes
+    /// `role.inGroups` (−1 when the role has no in axis). The same walk as
+    /// `forEach`, with the innermost axes left to the caller's loop.
+    @inline(__always)
+    func forEachRun(_ body: (_ start: Int, _ count: Int, _ out: Int, _ inSlot: Int) -> Void) {
+        guard count > 0 else { return }
+        let hasIn = role.inAxis != nil
+        let (firstSize, secondSize) = outFirst ? (outSize, hasIn ? inSize : 1) : (inSize, outSize)
+        let inner = self.inner, middle = self.middle, outFirst = self.outFirst
+        inGroupBase.withUnsafeBufferPointer { bases in
+            var index = 0
+            for _ in 0..<outer {
+                for x in 0..<firstSize {
+                    for _ in 0..<middle {
+                        for y in 0..<secondSize {
+                            let (o, i) = outFirst ? (x, y) : (y, x)
+                            body(index, inner, o, hasIn ? bases[o] + i : -1)
+                            index += inner
                         }
                     }
                 }
