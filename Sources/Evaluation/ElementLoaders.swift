@@ -19,56 +19,56 @@ protocol ElementLoader {
 
 /// float32 elements.
 struct Float32Loader: ElementLoader {
-    let raw: UnsafeRawBufferPointer
+    let base: UnsafeRawPointer
     @inline(__always) func callAsFunction(_ index: Int) -> Double {
-        Double(raw.loadUnaligned(fromByteOffset: index &* 4, as: Float.self))
+        Double(base.loadUnaligned(fromByteOffset: index &* 4, as: Float.self))
     }
 }
 
 /// float64 elements.
 struct Float64Loader: ElementLoader {
-    let raw: UnsafeRawBufferPointer
+    let base: UnsafeRawPointer
     @inline(__always) func callAsFunction(_ index: Int) -> Double {
-        raw.loadUnaligned(fromByteOffset: index &* 8, as: Double.self)
+        base.loadUnaligned(fromByteOffset: index &* 8, as: Double.self)
     }
 }
 
 /// float16 elements.
 struct Float16Loader: ElementLoader {
-    let raw: UnsafeRawBufferPointer
+    let base: UnsafeRawPointer
     @inline(__always) func callAsFunction(_ index: Int) -> Double {
-        Double(Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: index &* 2, as: UInt16.self))))
+        Double(Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: index &* 2, as: UInt16.self))))
     }
 }
 
 /// bfloat16 elements (the top half of a float32).
 struct BFloat16Loader: ElementLoader {
-    let raw: UnsafeRawBufferPointer
+    let base: UnsafeRawPointer
     @inline(__always) func callAsFunction(_ index: Int) -> Double {
-        Double(Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: index &* 2, as: UInt16.self)) << 16))
+        Double(Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: index &* 2, as: UInt16.self)) << 16))
     }
 }
 
 /// Elements of any dtype (integers and booleans included), converted as
 /// `Tensor.doubles()` converts them; one switch per element.
 struct ConvertingLoader: ElementLoader {
-    let raw: UnsafeRawBufferPointer
+    let base: UnsafeRawPointer
     let dtype: DType
     func callAsFunction(_ index: Int) -> Double {
         switch dtype {
-        case .float32: return Float32Loader(raw: raw)(index)
-        case .float64: return Float64Loader(raw: raw)(index)
-        case .float16: return Float16Loader(raw: raw)(index)
-        case .bfloat16: return BFloat16Loader(raw: raw)(index)
-        case .int8: return Double(raw.loadUnaligned(fromByteOffset: index, as: Int8.self))
-        case .int16: return Double(raw.loadUnaligned(fromByteOffset: index &* 2, as: Int16.self))
-        case .int32: return Double(raw.loadUnaligned(fromByteOffset: index &* 4, as: Int32.self))
-        case .int64: return Double(raw.loadUnaligned(fromByteOffset: index &* 8, as: Int64.self))
-        case .uint8: return Double(raw.loadUnaligned(fromByteOffset: index, as: UInt8.self))
-        case .uint16: return Double(raw.loadUnaligned(fromByteOffset: index &* 2, as: UInt16.self))
-        case .uint32: return Double(raw.loadUnaligned(fromByteOffset: index &* 4, as: UInt32.self))
-        case .uint64: return Double(raw.loadUnaligned(fromByteOffset: index &* 8, as: UInt64.self))
-        case .bool: return raw.loadUnaligned(fromByteOffset: index, as: UInt8.self) == 0 ? 0 : 1
+        case .float32: return Float32Loader(base: base)(index)
+        case .float64: return Float64Loader(base: base)(index)
+        case .float16: return Float16Loader(base: base)(index)
+        case .bfloat16: return BFloat16Loader(base: base)(index)
+        case .int8: return Double(base.loadUnaligned(fromByteOffset: index, as: Int8.self))
+        case .int16: return Double(base.loadUnaligned(fromByteOffset: index &* 2, as: Int16.self))
+        case .int32: return Double(base.loadUnaligned(fromByteOffset: index &* 4, as: Int32.self))
+        case .int64: return Double(base.loadUnaligned(fromByteOffset: index &* 8, as: Int64.self))
+        case .uint8: return Double(base.loadUnaligned(fromByteOffset: index, as: UInt8.self))
+        case .uint16: return Double(base.loadUnaligned(fromByteOffset: index &* 2, as: UInt16.self))
+        case .uint32: return Double(base.loadUnaligned(fromByteOffset: index &* 4, as: UInt32.self))
+        case .uint64: return Double(base.loadUnaligned(fromByteOffset: index &* 8, as: UInt64.self))
+        case .bool: return base.loadUnaligned(fromByteOffset: index, as: UInt8.self) == 0 ? 0 : 1
         }
     }
 }
@@ -88,16 +88,26 @@ extension Tensor {
     func visitElements<V: ElementPairVisitor>(with other: Tensor, _ visitor: inout V) -> V.Output {
         precondition(dtype == other.dtype && bytes.count == other.bytes.count,
                      "visitElements: \(name) and \(other.name) differ in dtype or size")
-        return bytes.withUnsafeBytes { a in
-            other.bytes.withUnsafeBytes { b in
+        return Tensor.withBase(bytes) { a in
+            Tensor.withBase(other.bytes) { b in
                 switch dtype {
-                case .float32: return visitor.visit(Float32Loader(raw: a), Float32Loader(raw: b))
-                case .float64: return visitor.visit(Float64Loader(raw: a), Float64Loader(raw: b))
-                case .float16: return visitor.visit(Float16Loader(raw: a), Float16Loader(raw: b))
-                case .bfloat16: return visitor.visit(BFloat16Loader(raw: a), BFloat16Loader(raw: b))
-                default: return visitor.visit(ConvertingLoader(raw: a, dtype: dtype), ConvertingLoader(raw: b, dtype: dtype))
+                case .float32: return visitor.visit(Float32Loader(base: a), Float32Loader(base: b))
+                case .float64: return visitor.visit(Float64Loader(base: a), Float64Loader(base: b))
+                case .float16: return visitor.visit(Float16Loader(base: a), Float16Loader(base: b))
+                case .bfloat16: return visitor.visit(BFloat16Loader(base: a), BFloat16Loader(base: b))
+                default: return visitor.visit(ConvertingLoader(base: a, dtype: dtype), ConvertingLoader(base: b, dtype: dtype))
                 }
             }
+        }
+    }
+
+    /// Calls `body` with the address of `bytes`' storage, or of a zeroed
+    /// placeholder when there is none (an empty tensor, never read).
+    private static func withBase<R>(_ bytes: [UInt8], _ body: (UnsafeRawPointer) -> R) -> R {
+        bytes.withUnsafeBytes { raw in
+            if let base = raw.baseAddress { return body(base) }
+            var placeholder: (UInt64, UInt64) = (0, 0)
+            return withUnsafePointer(to: &placeholder) { body(UnsafeRawPointer($0)) }
         }
     }
 
@@ -105,7 +115,7 @@ extension Tensor {
     /// without converting the rest. Precondition: `index < elementCount`.
     func doubleValue(at index: Int) -> Double {
         precondition(index >= 0 && index < elementCount, "doubleValue(at:): \(index) outside \(name)")
-        return bytes.withUnsafeBytes { ConvertingLoader(raw: $0, dtype: dtype)(index) }
+        return Tensor.withBase(bytes) { ConvertingLoader(base: $0, dtype: dtype)(index) }
     }
 
     /// The index of the first byte that differs from `other`'s, or nil when

@@ -69,8 +69,8 @@ struct ParameterCheck {
     private func exactMatch() -> ExactMatch? {
         var outFactors = [Double](repeating: 1, count: geometry.rows)
         for (o, group) in role.outGroups.enumerated() where group >= 0 { outFactors[o] = factors[group] }
-        var inReciprocals = [Double](repeating: 1, count: role.inGroups.count)
-        for (slot, group) in role.inGroups.enumerated() where group >= 0 {
+        var inReciprocals = [Double](repeating: 1, count: geometry.slotCount)
+        for (slot, group) in role.inGroups.enumerated() where role.inAxis != nil && group >= 0 {
             let factor = factors[group], reciprocal = 1 / factor
             guard factor.isNormal, factor.significandBitPattern == 0, reciprocal.isNormal else { return nil }
             inReciprocals[slot] = reciprocal
@@ -87,18 +87,47 @@ struct ExactMatch: ElementPairVisitor {
     let geometry: RoleGeometry
     /// f_out by produced unit (1 for a fixed unit).
     let outFactors: [Double]
-    /// 1 / f_in by `inGroups` slot (1 for a fixed input).
+    /// 1 / f_in by slot (1 for a fixed input, and the one slot of a role
+    /// without in axis).
     let inReciprocals: [Double]
 
     func visit<L: ElementLoader>(_ a: L, _ b: L) -> Bool {
         var mismatches = 0
         outFactors.withUnsafeBufferPointer { outFactors in
             inReciprocals.withUnsafeBufferPointer { inReciprocals in
-                geometry.forEachRun { start, count, o, slot in
-                    let factor = outFactors[o], reciprocal = slot >= 0 ? inReciprocals[slot] : 1
-                    for index in start..<start + count {
-                        let expected = a(index) * factor * reciprocal
-                        mismatches &+= b(index) == expected && expected.isFinite ? 0 : 1
+                /// Elements `start..<start + count` that do not match, the
+                /// j-th moved by `factor(j)` and `reciprocal(j)`.
+                @inline(__always)
+                func mismatchCount(_ start: Int, _ count: Int, _ factor: (Int) -> Double,
+                                   _ reciprocal: (Int) -> Double) -> Int {
+                    var local = 0
+                    for j in 0..<count {
+                        let index = start &+ j
+                        let expected = a(index) * factor(j) * reciprocal(j)
+                        // B − expected is 0 exactly when both are equal and
+                        // finite (∞ − ∞ and NaN give NaN; distinct finite
+                        // values never subtract to 0): one branch-free test.
+                        local &+= b(index) - expected == 0 ? 0 : 1
+                    }
+                    return local
+                }
+                geometry.forEachSegment { s in
+                    // Dense layers (inner 1) run one contiguous loop per segment.
+                    if s.inner == 1, s.outStep == 0, s.slotStep == 1 {
+                        let factor = outFactors[s.out]
+                        mismatches &+= mismatchCount(s.start, s.steps, { _ in factor }, { inReciprocals[s.slot &+ $0] })
+                    } else if s.inner == 1, s.outStep == 1, s.slotStep == 0 {
+                        let reciprocal = inReciprocals[s.slot]
+                        mismatches &+= mismatchCount(s.start, s.steps, { outFactors[s.out &+ $0] }, { _ in reciprocal })
+                    } else {
+                        var index = s.start, o = s.out, slot = s.slot
+                        for _ in 0..<s.steps {
+                            let factor = outFactors[o], reciprocal = inReciprocals[slot]
+                            mismatches &+= mismatchCount(index, s.inner, { _ in factor }, { _ in reciprocal })
+                            index &+= s.inner
+                            o &+= s.outStep
+                            slot &+= s.slotStep
+                        }
                     }
                 }
             }

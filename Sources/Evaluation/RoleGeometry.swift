@@ -13,6 +13,9 @@ struct RoleGeometry {
     private let outSize: Int, inSize: Int
     /// For each out coordinate, where its block starts in `role.inGroups`.
     private let inGroupBase: [Int]
+    /// Ranges of out coordinates with the same `inGroupBase` (one per in
+    /// block of a grouped layer).
+    private let sameBlockRuns: [Range<Int>]
 
     init(_ role: ParameterRole) {
         self.role = role
@@ -20,6 +23,7 @@ struct RoleGeometry {
         count = shape.reduce(1, *)
         guard !shape.isEmpty else {
             outer = 1; middle = 1; inner = 1; outFirst = true; outSize = 1; inSize = 1; inGroupBase = [0]
+            sameBlockRuns = [0..<1]
             return
         }
         outSize = shape[role.outAxis]
@@ -38,7 +42,16 @@ struct RoleGeometry {
         }
         let blockSize = role.inBlocks > 1 ? max(outSize / role.inBlocks, 1) : max(outSize, 1)
         let inSize = self.inSize
-        inGroupBase = (0..<outSize).map { role.inBlocks > 1 ? ($0 / blockSize) * inSize : 0 }
+        let bases = (0..<outSize).map { role.inBlocks > 1 ? ($0 / blockSize) * inSize : 0 }
+        inGroupBase = bases
+        var runs: [Range<Int>] = []
+        var runStart = 0
+        for o in 0..<outSize where bases[o] != bases[runStart] {
+            runs.append(runStart..<o)
+            runStart = o
+        }
+        if outSize > runStart { runs.append(runStart..<outSize) }
+        sameBlockRuns = runs
     }
 
     /// Number of produced units (rows).
@@ -70,27 +83,51 @@ struct RoleGeometry {
         }
     }
 
-    /// Calls `body(start, count, out, inSlot)` for every run of `count`
-    /// consecutive C-order elements from `start` that produce the same unit
-    /// `out` and consume the same input, in C order. `inSlot` indexes
-    /// `role.inGroups` (−1 when the role has no in axis). The same walk as
-    /// `forEach`, with the innermost axes left to the caller's loop.
+    /// Number of slots an element's `slot` (see `Segment`) ranges over:
+    /// `role.inGroups.count`, or 1 for a role without an in axis.
+    var slotCount: Int { role.inAxis == nil ? 1 : role.inGroups.count }
+
+    /// A run of elements along the second axis of the loop nest: `steps`
+    /// steps of `inner` consecutive elements from `start`; at step j the
+    /// elements produce unit `out + outStep·j` and read slot
+    /// `slot + slotStep·j` of `role.inGroups` (slot 0 for a role without an
+    /// in axis, whose slot tables have one entry).
+    struct Segment {
+        let start: Int, steps: Int, inner: Int
+        let out: Int, outStep: Int
+        let slot: Int, slotStep: Int
+    }
+
+    /// Calls `body` for segments covering every element once, in C order:
+    /// one per line of the second axis (split where a grouped layer's in
+    /// block changes), so a kernel runs its own tight loop.
     @inline(__always)
-    func forEachRun(_ body: (_ start: Int, _ count: Int, _ out: Int, _ inSlot: Int) -> Void) {
+    func forEachSegment(_ body: (Segment) -> Void) {
         guard count > 0 else { return }
         let hasIn = role.inAxis != nil
-        let (firstSize, secondSize) = outFirst ? (outSize, hasIn ? inSize : 1) : (inSize, outSize)
-        let inner = self.inner, middle = self.middle, outFirst = self.outFirst
-        inGroupBase.withUnsafeBufferPointer { bases in
-            var index = 0
+        var index = 0
+        if outFirst {
+            let steps = hasIn ? inSize : 1
             for _ in 0..<outer {
-                for x in 0..<firstSize {
+                for o in 0..<outSize {
+                    let slot = hasIn ? inGroupBase[o] : 0
                     for _ in 0..<middle {
-                        for y in 0..<secondSize {
-                            let (o, i) = outFirst ? (x, y) : (y, x)
-                            body(index, inner, o, hasIn ? bases[o] + i : -1)
-                            index += inner
+                        body(Segment(start: index, steps: steps, inner: inner, out: o, outStep: 0,
+                                     slot: slot, slotStep: hasIn ? 1 : 0))
+                        index += steps * inner
+                    }
+                }
+            }
+        } else {
+            for _ in 0..<outer {
+                for i in 0..<inSize {
+                    for _ in 0..<middle {
+                        for run in sameBlockRuns {
+                            body(Segment(start: index + run.lowerBound * inner, steps: run.count, inner: inner,
+                                         out: run.lowerBound, outStep: 1,
+                                         slot: inGroupBase[run.lowerBound] + i, slotStep: 0))
                         }
+                        index += outSize * inner
                     }
                 }
             }

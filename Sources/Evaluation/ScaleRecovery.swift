@@ -124,7 +124,8 @@ struct ScaleRecovery {
 /// unknown out groups whose in group is known (z = z[in] + log2(B/A)), or as
 /// consumers for unknown in groups whose out group is known
 /// (z = z[out] − log2(B/A)). Elements are offered in C order; one whose |A|
-/// cannot enter its group's three largest is passed over before B is read.
+/// cannot enter its group's three largest (or whose group does not vote)
+/// is passed over before B is read.
 struct ElementVoting: ElementPairVisitor {
     let geometry: RoleGeometry
     let known: [Double?]
@@ -134,23 +135,60 @@ struct ElementVoting: ElementPairVisitor {
     let producers: Bool
 
     mutating func visit<L: ElementLoader>(_ a: L, _ b: L) {
-        let outGroups = geometry.role.outGroups, inGroups = geometry.role.inGroups
-        let known = self.known, producers = self.producers
-        geometry.forEachRun { start, count, o, slot in
-            let outGroup = outGroups[o], inGroup = slot >= 0 ? inGroups[slot] : -1
-            let (group, other) = producers ? (outGroup, inGroup) : (inGroup, outGroup)
-            guard group >= 0, known[group] == nil else { return }
-            let base: Double
-            if other < 0 { base = 0 } else if let value = known[other] { base = value } else { return }
-            for index in start..<start + count {
-                let x = a(index)
-                guard abs(x) > votes[group].floor else { continue }
-                let y = b(index)
-                guard ScaleRecovery.isUsable(y, x) else { continue }
-                if votes[group].count == 0 { touched.append(group) }
-                votes[group].offer(Vote(a: x, b: y, base: base, sign: producers ? 1 : -1))
+        let role = geometry.role, known = self.known
+        let slotGroups = role.inAxis == nil ? [-1] : role.inGroups
+        // The group an element votes for (−1: none), by unit for producers
+        // and by slot for consumers; the known scale on its other side (NaN:
+        // unknown, no vote), by slot for producers and by unit for consumers.
+        let (voting, other) = producers ? (role.outGroups, slotGroups) : (slotGroups, role.outGroups)
+        let groups = voting.map { $0 >= 0 && known[$0] == nil ? $0 : -1 }
+        let bases = other.map { $0 < 0 ? 0 : known[$0] ?? .nan }
+        // |A| an element must exceed, by group + 1 (entry 0, for no group, is +∞).
+        var floors = [Double](repeating: -.infinity, count: votes.count + 1)
+        floors[0] = .infinity
+        for (group, held) in votes.enumerated() { floors[group + 1] = held.floor }
+        var votes = self.votes, touched = self.touched
+        self.votes = []
+        let producers = self.producers, sign: Double = producers ? 1 : -1
+        groups.withUnsafeBufferPointer { groups in
+            bases.withUnsafeBufferPointer { bases in
+                floors.withUnsafeMutableBufferPointer { floors in
+                    /// Offers elements `start..<start + count`, the j-th for
+                    /// `group(j)` over `base(j)`.
+                    @inline(__always)
+                    func scan(_ start: Int, _ count: Int, _ group: (Int) -> Int, _ base: (Int) -> Double) {
+                        for j in 0..<count {
+                            let index = start &+ j, g = group(j), x = a(index)
+                            guard abs(x) > floors[g &+ 1] else { continue }
+                            let known = base(j), y = b(index)
+                            guard !known.isNaN, ScaleRecovery.isUsable(y, x) else { continue }
+                            if votes[g].count == 0 { touched.append(g) }
+                            votes[g].offer(Vote(a: x, b: y, base: known, sign: sign))
+                            floors[g &+ 1] = votes[g].floor
+                        }
+                    }
+                    geometry.forEachSegment { s in
+                        let (g0, gStep, b0, bStep) = producers
+                            ? (s.out, s.outStep, s.slot, s.slotStep) : (s.slot, s.slotStep, s.out, s.outStep)
+                        if s.inner == 1, gStep == 0 {
+                            let group = groups[g0]
+                            if group >= 0 { scan(s.start, s.steps, { _ in group }, { bases[b0 &+ bStep &* $0] }) }
+                        } else if s.inner == 1 {
+                            scan(s.start, s.steps, { groups[g0 &+ $0] }, { bases[b0 &+ bStep &* $0] })
+                        } else {
+                            var index = s.start
+                            for k in 0..<s.steps {
+                                let group = groups[g0 &+ gStep &* k], known = bases[b0 &+ bStep &* k]
+                                if group >= 0 { scan(index, s.inner, { _ in group }, { _ in known }) }
+                                index &+= s.inner
+                            }
+                        }
+                    }
+                }
             }
         }
+        self.votes = votes
+        self.touched = touched
     }
 }
 
