@@ -52,7 +52,9 @@ public let defaultOutputTolerance = 1e-4
 
 /// Checks that `rescaled` computes what `original` does: recovers the
 /// certificate over `structure`, then, unless `probes` is nil, evaluates
-/// `network` on the probes with both parameter sets (in `precision`).
+/// `network` on the probes with both parameter sets (in `precision`), one
+/// after the other: the original's evaluator is released before the
+/// rescaled parameters are loaded.
 ///
 /// This is what `balance` and `align` call before renaming their output into
 /// place: a report that is not `equivalent` means the file must not be
@@ -68,9 +70,12 @@ public func verifyEquivalence(original: TensorSource, rescaled: TensorSource, ne
                                                        structure: structure, tolerance: tolerance)
     var outputs: OutputComparison?
     if let probes {
-        let a = try ForwardEvaluator(network: network, parameters: original, precision: precision)
-        let b = try ForwardEvaluator(network: network, parameters: rescaled, precision: precision)
-        outputs = try a.compare(with: b, on: probes)
+        // One parameter set loaded at a time: A's evaluator is released once
+        // its outputs are kept.
+        let reference = try ForwardEvaluator(network: network, parameters: original, precision: precision)
+            .outputs(on: probes)
+        outputs = try ForwardEvaluator(network: network, parameters: rescaled, precision: precision)
+            .compare(against: reference)
     }
     return EquivalenceReport(certificate: certificate, outputs: outputs, outputTolerance: outputTolerance)
 }

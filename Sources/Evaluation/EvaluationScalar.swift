@@ -23,6 +23,8 @@ protocol EvaluationScalar: BinaryFloatingPoint, Sendable where Self.RawSignifica
     /// Every element of `tensor` converted to this type (exact for Float
     /// from f16/bf16/f32 and for Double from any float type).
     static func values(of tensor: Tensor) -> [Self]
+    /// The dtype whose bytes are this type's values (used in place).
+    static var storedDType: DType { get }
     static func tanh(_ x: Self) -> Self
     static func exp(_ x: Self) -> Self
     static func expm1(_ x: Self) -> Self
@@ -44,6 +46,7 @@ extension Float: EvaluationScalar {
                     accumulate ? 1 : 0, c, blasint(ldc))
     }
     static func values(of tensor: Tensor) -> [Float] { tensor.floats() }
+    static var storedDType: DType { .float32 }
     static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
     static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     static func expm1(_ x: Float) -> Float { Foundation.expm1(x) }
@@ -62,6 +65,7 @@ extension Double: EvaluationScalar {
                     accumulate ? 1 : 0, c, blasint(ldc))
     }
     static func values(of tensor: Tensor) -> [Double] { tensor.doubles() }
+    static var storedDType: DType { .float64 }
     static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }

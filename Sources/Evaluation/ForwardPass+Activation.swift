@@ -135,6 +135,7 @@ extension ForwardPass {
     /// values apply per channel (PyTorch); one value applies everywhere.
     private func preluSlopes(_ name: String, sampleShape: [Int], node: String) throws -> [S] {
         let p = try parameter(name, of: node)
+        let slopes = p.values
         let size = sampleShape.reduce(1, *)
         var shape = p.shape
         // Keras may store the slopes with a leading batch axis of 1 dropped or kept.
@@ -152,7 +153,7 @@ extension ForwardPass {
             for element in 0..<size {
                 var source = 0
                 for axis in coordinate.indices { source += coordinate[axis] * strides[axis] }
-                expanded[element] = p.values[source]
+                expanded[element] = slopes[source]
                 var axis = coordinate.count - 1
                 while axis >= 0 {
                     coordinate[axis] += 1
@@ -163,13 +164,13 @@ extension ForwardPass {
             }
             return expanded
         }
-        if p.values.count == 1 { return [S](repeating: p.values[0], count: size) }
+        if slopes.count == 1 { return [S](repeating: slopes[0], count: size) }
         if !sampleShape.isEmpty {
             let axis = channelAxis(of: sampleShape)
             let channels = sampleShape[axis]
-            if p.values.count == channels {
+            if slopes.count == channels {
                 let inner = sampleShape[(axis + 1)...].reduce(1, *)
-                return (0..<size).map { p.values[($0 / inner) % channels] }
+                return (0..<size).map { slopes[($0 / inner) % channels] }
             }
         }
         throw EvaluationError.parameterMismatch(node: node, tensor: name,

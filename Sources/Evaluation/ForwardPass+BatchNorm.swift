@@ -15,9 +15,9 @@ extension ForwardPass {
         func vector(_ name: String?, default fill: S) throws -> [S] {
             guard let name else { return [S](repeating: fill, count: channels) }
             let p = try parameter(name, of: node)
-            guard p.values.count == channels else {
+            guard p.count == channels else {
                 throw EvaluationError.parameterMismatch(node: node, tensor: name,
-                    reason: "has \(p.values.count) elements for \(channels) channels")
+                    reason: "has \(p.count) elements for \(channels) channels")
             }
             return p.values
         }

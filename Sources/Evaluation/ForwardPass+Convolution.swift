@@ -45,7 +45,7 @@ extension ForwardPass {
             && window.padTop == 0 && window.padBottom == 0 && window.padLeft == 0 && window.padRight == 0
         var columns = [S](repeating: 0, count: direct ? 0 : depth * positions)
         x.data.withUnsafeBufferPointer { input in
-            w.values.withUnsafeBufferPointer { kernel in
+            w.withUnsafeValues { kernel in
                 output.data.withUnsafeMutableBufferPointer { out in
                     columns.withUnsafeMutableBufferPointer { columns in
                         for sample in 0..<x.count {
@@ -89,9 +89,9 @@ extension ForwardPass {
         }
         if let bias = conv.bias {
             let b = try parameter(bias, of: node)
-            guard b.values.count == outChannels else {
+            guard b.count == outChannels else {
                 throw EvaluationError.parameterMismatch(node: node, tensor: bias,
-                    reason: "has \(b.values.count) elements for \(outChannels) output channels")
+                    reason: "has \(b.count) elements for \(outChannels) output channels")
             }
             addChannelBias(&output, bias: b.values, channels: outChannels)
         }

@@ -22,18 +22,24 @@ extension ForwardPass {
         }
         let rows = x.count * x.sampleShape.dropLast().reduce(1, *)
         var output = BatchValue<S>(sampleShape: x.sampleShape.dropLast() + [fanOut], count: x.count)
-        Gemm.multiply(transposeA: false, transposeB: torch, m: rows, n: fanOut, k: fanIn,
-                      a: x.data, aOffset: 0, lda: fanIn,
-                      b: w.values, bOffset: 0, ldb: torch ? fanIn : fanOut,
-                      c: &output.data, cOffset: 0, ldc: fanOut)
+        x.data.withUnsafeBufferPointer { input in
+            w.withUnsafeValues { weights in
+                output.data.withUnsafeMutableBufferPointer { out in
+                    Gemm.multiply(transposeA: false, transposeB: torch, m: rows, n: fanOut, k: fanIn,
+                                  a: input, aOffset: 0, lda: fanIn,
+                                  b: weights, bOffset: 0, ldb: torch ? fanIn : fanOut,
+                                  c: out, cOffset: 0, ldc: fanOut)
+                }
+            }
+        }
         if let bias {
             let b = try parameter(bias, of: node)
-            guard b.values.count == fanOut else {
+            guard b.count == fanOut else {
                 throw EvaluationError.parameterMismatch(node: node, tensor: bias,
-                    reason: "has \(b.values.count) elements for \(fanOut) outputs")
+                    reason: "has \(b.count) elements for \(fanOut) outputs")
             }
             output.data.withUnsafeMutableBufferPointer { y in
-                b.values.withUnsafeBufferPointer { b in
+                b.withUnsafeValues { b in
                     for row in 0..<rows {
                         let base = row * fanOut
                         for o in 0..<fanOut { y[base + o] += b[o] }

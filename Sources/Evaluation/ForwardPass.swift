@@ -1,11 +1,58 @@
 import Network
 import WeightFiles
 
-/// A parameter tensor converted to the evaluation precision.
+/// A parameter tensor in the evaluation precision: the tensor's own bytes
+/// when they already hold it (float32 for Float, float64 for Double), so a
+/// parameter the source holds in memory is not copied; else the values
+/// converted once.
 struct ParameterArray<S: EvaluationScalar> {
-    var name: String
-    var shape: [Int]
-    var values: [S]
+    let name: String
+    let shape: [Int]
+    /// Number of values.
+    let count: Int
+    private let storage: Storage
+
+    private enum Storage {
+        case converted([S])
+        /// Native-endian bytes of `count` values of S, aligned for S (checked
+        /// when stored; an array's storage does not move).
+        case stored([UInt8])
+    }
+
+    /// The tensor's values (exact for Float from f16/bf16/f32 and for Double
+    /// from any float type).
+    init(_ tensor: Tensor) {
+        name = tensor.name
+        shape = tensor.shape
+        count = tensor.elementCount
+        let aligned = tensor.bytes.withUnsafeBytes { raw in
+            raw.baseAddress.map { Int(bitPattern: $0) % MemoryLayout<S>.alignment == 0 } ?? false
+        }
+        if tensor.dtype == S.storedDType, count > 0, aligned {
+            storage = .stored(tensor.bytes)
+        } else {
+            storage = .converted(S.values(of: tensor))
+        }
+    }
+
+    /// Calls `body` with the values in place.
+    func withUnsafeValues<R>(_ body: (UnsafeBufferPointer<S>) throws -> R) rethrows -> R {
+        switch storage {
+        case let .converted(values):
+            return try values.withUnsafeBufferPointer(body)
+        case let .stored(bytes):
+            return try bytes.withUnsafeBytes { raw in try raw.withMemoryRebound(to: S.self, body) }
+        }
+    }
+
+    /// The values as an array (a copy when they are the tensor's bytes): for
+    /// the small per-channel parameters; bind it once, not per element.
+    var values: [S] {
+        switch storage {
+        case let .converted(values): return values
+        case .stored: return withUnsafeValues { Array($0) }
+        }
+    }
 }
 
 /// The forward pass of one network in one precision. Every op is computed
@@ -95,7 +142,7 @@ struct ForwardPass<S: EvaluationScalar> {
             throw EvaluationError.parameterMismatch(node: node, tensor: name,
                 reason: "has dtype \(tensor.dtype.numpyName); parameters must be floating point")
         }
-        return ParameterArray(name: name, shape: tensor.shape, values: S.values(of: tensor))
+        return ParameterArray(tensor)
     }
 
     /// Runs the batch `input` through the network; returns the value of

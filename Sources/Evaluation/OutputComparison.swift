@@ -116,9 +116,42 @@ extension ForwardEvaluator {
         guard other.precision == precision else {
             throw EvaluationError.invalidInput(reason: "cannot compare \(precision.rawValue) with \(other.precision.rawValue) outputs")
         }
-        let (values, count, shape) = try resolve(probes)
-        let a = try evaluate(values, count: count, sampleShape: shape)
-        let b = try other.evaluate(values, count: count, sampleShape: shape)
-        return OutputComparison(a, b, probes: count, sampleShape: shape, precision: precision)
+        return try other.compare(against: outputs(on: probes))
     }
+
+    /// This evaluator's outputs on `probes` (resolved as `resolve` does),
+    /// kept with their inputs: the evaluator can be released before the
+    /// other parameter set is loaded and compared with `compare(against:)`.
+    public func outputs(on probes: ProbeInputs) throws -> ProbeOutputs {
+        let (values, count, shape) = try resolve(probes)
+        return ProbeOutputs(inputs: values, count: count, sampleShape: shape, precision: precision,
+                            outputs: try evaluate(values, count: count, sampleShape: shape))
+    }
+
+    /// Evaluates this evaluator on `reference`'s inputs and compares:
+    /// `reference` is A (the original), this evaluator B. Throws when the
+    /// precisions differ or the inputs do not fit this network.
+    public func compare(against reference: ProbeOutputs) throws -> OutputComparison {
+        guard reference.precision == precision else {
+            throw EvaluationError.invalidInput(reason: "cannot compare \(reference.precision.rawValue) with \(precision.rawValue) outputs")
+        }
+        let b = try evaluate(reference.inputs, count: reference.count, sampleShape: reference.sampleShape)
+        return OutputComparison(reference.outputs, b, probes: reference.count, sampleShape: reference.sampleShape,
+                                precision: precision)
+    }
+}
+
+/// One parameter set's outputs on a probe batch, with the batch: what
+/// `OutputComparison` needs from the original, without its evaluator.
+public struct ProbeOutputs: Sendable, Equatable {
+    /// The probe batch, `count` samples of `sampleShape` in C order.
+    public var inputs: [Double]
+    /// Number of samples.
+    public var count: Int
+    /// One sample's input shape.
+    public var sampleShape: [Int]
+    /// The arithmetic precision of the evaluation.
+    public var precision: Precision
+    /// Every output node's values, in the network's output order.
+    public var outputs: [NodeOutput]
 }

@@ -13,6 +13,9 @@ struct RoleGeometry {
     private let outSize: Int, inSize: Int
     /// For each out coordinate, where its block starts in `role.inGroups`.
     private let inGroupBase: [Int]
+    /// Ranges of out coordinates with the same `inGroupBase` (one per in
+    /// block of a grouped layer).
+    private let sameBlockRuns: [Range<Int>]
 
     init(_ role: ParameterRole) {
         self.role = role
@@ -20,6 +23,7 @@ struct RoleGeometry {
         count = shape.reduce(1, *)
         guard !shape.isEmpty else {
             outer = 1; middle = 1; inner = 1; outFirst = true; outSize = 1; inSize = 1; inGroupBase = [0]
+            sameBlockRuns = [0..<1]
             return
         }
         outSize = shape[role.outAxis]
@@ -38,7 +42,16 @@ struct RoleGeometry {
         }
         let blockSize = role.inBlocks > 1 ? max(outSize / role.inBlocks, 1) : max(outSize, 1)
         let inSize = self.inSize
-        inGroupBase = (0..<outSize).map { role.inBlocks > 1 ? ($0 / blockSize) * inSize : 0 }
+        let bases = (0..<outSize).map { role.inBlocks > 1 ? ($0 / blockSize) * inSize : 0 }
+        inGroupBase = bases
+        var runs: [Range<Int>] = []
+        var runStart = 0
+        for o in 0..<outSize where bases[o] != bases[runStart] {
+            runs.append(runStart..<o)
+            runStart = o
+        }
+        if outSize > runStart { runs.append(runStart..<outSize) }
+        sameBlockRuns = runs
     }
 
     /// Number of produced units (rows).
@@ -46,6 +59,7 @@ struct RoleGeometry {
 
     /// Calls `body(index, out, outGroup, inGroup)` for every element in C
     /// order; groups are −1 when fixed. No division per element.
+    @inline(__always)
     func forEach(_ body: (_ index: Int, _ out: Int, _ outGroup: Int, _ inGroup: Int) -> Void) {
         guard count > 0 else { return }
         let hasIn = role.inAxis != nil
@@ -63,6 +77,57 @@ struct RoleGeometry {
                             body(index, o, outGroup, inGroup)
                             index += 1
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Number of slots an element's `slot` (see `Segment`) ranges over:
+    /// `role.inGroups.count`, or 1 for a role without an in axis.
+    var slotCount: Int { role.inAxis == nil ? 1 : role.inGroups.count }
+
+    /// A run of elements along the second axis of the loop nest: `steps`
+    /// steps of `inner` consecutive elements from `start`; at step j the
+    /// elements produce unit `out + outStep·j` and read slot
+    /// `slot + slotStep·j` of `role.inGroups` (slot 0 for a role without an
+    /// in axis, whose slot tables have one entry).
+    struct Segment {
+        let start: Int, steps: Int, inner: Int
+        let out: Int, outStep: Int
+        let slot: Int, slotStep: Int
+    }
+
+    /// Calls `body` for segments covering every element once, in C order:
+    /// one per line of the second axis (split where a grouped layer's in
+    /// block changes), so a kernel runs its own tight loop.
+    @inline(__always)
+    func forEachSegment(_ body: (Segment) -> Void) {
+        guard count > 0 else { return }
+        let hasIn = role.inAxis != nil
+        var index = 0
+        if outFirst {
+            let steps = hasIn ? inSize : 1
+            for _ in 0..<outer {
+                for o in 0..<outSize {
+                    let slot = hasIn ? inGroupBase[o] : 0
+                    for _ in 0..<middle {
+                        body(Segment(start: index, steps: steps, inner: inner, out: o, outStep: 0,
+                                     slot: slot, slotStep: hasIn ? 1 : 0))
+                        index += steps * inner
+                    }
+                }
+            }
+        } else {
+            for _ in 0..<outer {
+                for i in 0..<inSize {
+                    for _ in 0..<middle {
+                        for run in sameBlockRuns {
+                            body(Segment(start: index + run.lowerBound * inner, steps: run.count, inner: inner,
+                                         out: run.lowerBound, outStep: 1,
+                                         slot: inGroupBase[run.lowerBound] + i, slotStep: 0))
+                        }
+                        index += outSize * inner
                     }
                 }
             }

@@ -158,10 +158,25 @@ struct DiffCommand: ParsableCommand {
 
     /// The probe comparison, or nil (with a note) when no probes run. A B
     /// that cannot be evaluated with A's network is only a note when the
-    /// certificate already failed.
+    /// certificate already failed. A's evaluator is released before B's
+    /// parameters are loaded.
     private func probeOutputs(network: Network, a: TensorSource, b: TensorSource,
                               certificate: EquivalenceCertificate, notes: inout [String]) throws -> OutputComparison? {
         if probes == 0 { notes.append("probe check skipped (--probes 0)"); return nil }
+        guard let reference = try referenceOutputs(network: network, a: a, certificate: certificate, notes: &notes) else {
+            return nil
+        }
+        do {
+            return try ForwardEvaluator(network: network, parameters: b, precision: precision).compare(against: reference)
+        } catch where !certificate.holds {
+            notes.append("probe check skipped: B cannot be evaluated with A's network: \(error)")
+            return nil
+        }
+    }
+
+    /// A's outputs on the probes, or nil (with a note) when no probes run.
+    private func referenceOutputs(network: Network, a: TensorSource, certificate: EquivalenceCertificate,
+                                  notes: inout [String]) throws -> ProbeOutputs? {
         let evaluatorA = try ForwardEvaluator(network: network, parameters: a, precision: precision)
         let probeInputs: ProbeInputs
         if let inputs {
@@ -178,10 +193,8 @@ struct DiffCommand: ParsableCommand {
             }
             probeInputs = .seeded(count: probes ?? 8, seed: seed, sampleShape: shape)
         }
-        let evaluatorB: ForwardEvaluator
         do {
-            evaluatorB = try ForwardEvaluator(network: network, parameters: b, precision: precision)
-            return try evaluatorA.compare(with: evaluatorB, on: probeInputs)
+            return try evaluatorA.outputs(on: probeInputs)
         } catch where !certificate.holds {
             notes.append("probe check skipped: B cannot be evaluated with A's network: \(error)")
             return nil

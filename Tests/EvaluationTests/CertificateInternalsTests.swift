@@ -68,6 +68,37 @@ import WeightFiles
         #expect(RoleGeometry.validate(role, groupCount: 12) != nil)
     }
 
+    @Test("segments cover the role walk: same elements, units and in groups, in C order",
+          arguments: CertificateReferenceTests.syntheticRoles + [
+              ParameterRole(tensor: "w", node: "fc", kind: .weight, shape: [5, 7], outAxis: 0, outGroups: [0, 1, 2, 3, 4],
+                            inAxis: 1, inGroups: [5, 6, 7, 8, 9, 10, 11]),
+              ParameterRole(tensor: "k", node: "fc", kind: .weight, shape: [7, 5], outAxis: 1, outGroups: [0, 1, 2, 3, 4],
+                            inAxis: 0, inGroups: [5, 6, 7, 8, 9, 10, 11]),
+              ParameterRole(tensor: "e", node: "fc", kind: .weight, shape: [0, 3], outAxis: 1, outGroups: [0, 1, 2],
+                            inAxis: 0, inGroups: []),
+              ParameterRole(tensor: "s", node: "fc", kind: .bias, shape: [], outAxis: 0, outGroups: [0],
+                            inAxis: nil, inGroups: []),
+          ])
+    func segmentsCoverTheWalk(role: ParameterRole) {
+        let geometry = RoleGeometry(role)
+        var walk: [[Int]] = []
+        geometry.forEach { walk.append([$0, $1, $2, $3]) }
+        var segments: [[Int]] = []
+        geometry.forEachSegment { s in
+            var index = s.start
+            for step in 0..<s.steps {
+                let o = s.out + s.outStep * step, slot = s.slot + s.slotStep * step
+                #expect(slot >= 0 && slot < geometry.slotCount)
+                for _ in 0..<s.inner {
+                    segments.append([index, o, role.outGroups[o], role.inAxis == nil ? -1 : role.inGroups[slot]])
+                    index += 1
+                }
+            }
+        }
+        #expect(segments == walk, "\(role.tensor)")
+        #expect(walk.map { $0[0] } == Array(0..<geometry.count))
+    }
+
     @Test("verifyEquivalence over a file and its replacement tensors, as balance calls it")
     func verifyBeforeWriting() throws {
         let url = Fixtures.url("torch_cnn/model.safetensors")
