@@ -11,6 +11,9 @@ final class StreamingFileWriter {
     private var descriptor: Int32
     private let reported: URL
 
+    /// The largest piece handed to one `write(2)`.
+    static let chunk = 1 << 20
+
     /// Creates `url` (which must not exist); `reported` names the file in errors.
     init(creating url: URL, reportingAs reported: URL) throws {
         descriptor = Glibc.open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
@@ -20,12 +23,15 @@ final class StreamingFileWriter {
         }
     }
 
-    /// Appends `buffer`.
+    /// Appends `buffer`, in pieces of at most `chunk` bytes: one `write(2)`
+    /// of tens of megabytes into the page cache measured several times
+    /// slower than the same bytes in 1 MiB pieces (a 520 MB file: 2.2 s
+    /// against 0.3–0.5 s on ext4).
     func write(_ buffer: UnsafeRawBufferPointer) throws {
         guard let base = buffer.baseAddress else { return }
         var offset = 0
         while offset < buffer.count {
-            let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
+            let written = Glibc.write(descriptor, base + offset, Swift.min(buffer.count - offset, Self.chunk))
             if written < 0 {
                 if errno == EINTR { continue }
                 throw AtomicFileWriter.posixError(reported, "cannot write the temporary file")
