@@ -59,5 +59,15 @@ let package = Package(
             path: "Benchmarks/Align",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Diff",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "FulcrumKit", package: "fulcrum"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Diff",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
