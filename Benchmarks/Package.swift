@@ -49,5 +49,25 @@ let package = Package(
             path: "Benchmarks/Balance",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Align",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "FulcrumKit", package: "fulcrum"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Align",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Diff",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "FulcrumKit", package: "fulcrum"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Diff",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -6,6 +6,10 @@
 #     tolerance (Benchmarks/reference/saul_numpy.py: read, solve, write);
 #   - `fulcrum balance` end to end (read, solve, verify, write), in its
 #     default exact mode and with --continuous;
+#   - `fulcrum align` end to end (exact, verified, written) and `fulcrum diff`
+#     of the file against a balanced copy of it with 8 probes (the copy made
+#     once through the library by `fulcrum-bench balanced`, cached beside the
+#     model); these two have no NumPy reference;
 # printing wall times, peak resident memory (/usr/bin/time), the ratios and
 # the targets; then the GB/s of one solver sweep next to a memcpy of the
 # same bytes (fulcrum-bench bandwidth).
@@ -41,10 +45,11 @@ fulcrum="$root/.build/release/fulcrum"
 bench="$root/Benchmarks/.build/release/fulcrum-bench"
 
 file="$("$bench" generate "$model")"
+balanced="$("$bench" balanced "$model")"
 size=$(stat -c %s "$file")
 out="$(mktemp -d "$FULCRUM_BENCH_DIR/side-by-side.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
-cat "$file" >/dev/null   # warm the page cache: every run reads from memory
+cat "$file" "$balanced" >/dev/null   # warm the page cache: every run reads from memory
 
 # run NAME COMMAND...: runs the command `repeats` times (removing its output
 # in between), keeps the fastest wall time and the largest peak RSS.
@@ -71,6 +76,8 @@ run numpy "$PYTHON" "$root/Benchmarks/reference/saul_numpy.py" "$file" "$out/res
 numpy_json="$(cat "$out/stdout")"
 run fulcrum "$fulcrum" balance "$file" -o "$out/result.fulcrum.safetensors" --tolerance 1e-6
 run fulcrum_continuous "$fulcrum" balance "$file" -o "$out/result.fulcrumc.safetensors" --tolerance 1e-6 --continuous
+run fulcrum_align "$fulcrum" align "$file" -o "$out/result.align.safetensors"
+run fulcrum_diff "$fulcrum" diff "$file" "$balanced" --probes 8
 bandwidth="$("$bench" bandwidth "$file")"
 
 mb() { awk "BEGIN{printf \"%.0f\", $1/1024}"; }
@@ -81,10 +88,12 @@ echo "      $(awk "BEGIN{printf \"%.1f\", $size/1e6}") MB, model $model; best of
 echo "cpu:  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 printf "%-28s %9s %12s %10s %14s\n" "" "wall s" "peak RSS MB" "× cp" "RSS × file"
-for name in cp cp_fsync numpy fulcrum fulcrum_continuous; do
+for name in cp cp_fsync numpy fulcrum fulcrum_continuous fulcrum_align fulcrum_diff; do
     printf "%-28s %9s %12s %10s %14s\n" "$name" "${wall[$name]}" "$(mb "${rss[$name]}")" \
         "$(ratio "${wall[$name]}" "${wall[cp]}")" "$(ratio "$((rss[$name] * 1024))" "$size")"
 done
+echo "(fulcrum_align: \`fulcrum align FILE -o OUT\`, exact, verified; fulcrum_diff: \`fulcrum diff FILE BALANCED --probes 8\`,"
+echo " BALANCED = $balanced; neither has a NumPy reference: only cp is shown beside them)"
 echo
 echo "numpy reference: $numpy_json"
 echo

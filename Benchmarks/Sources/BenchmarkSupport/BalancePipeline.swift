@@ -8,13 +8,15 @@ import WeightFiles
 public struct BalancePipeline {
     /// The opened file.
     public let file: any WeightFile
-    /// Its rescaling structure (network inferred as a ReLU chain).
+    /// Its network, inferred as a ReLU chain from the tensor names.
+    public let network: Network
+    /// Its rescaling structure.
     public let structure: RescalingStructure
 
     /// Opens `url` and analyses its network.
     public init(url: URL) throws {
         file = try WeightFileOpener.open(url)
-        let network = try NetworkLoader.load(file: file, activation: .relu).network
+        network = try NetworkLoader.load(file: file, activation: .relu).network
         structure = try rescalingStructure(of: network, file: file)
     }
 
@@ -24,6 +26,14 @@ public struct BalancePipeline {
         for role in structure.parameters where tensors[role.tensor] == nil {
             tensors[role.tensor] = try file.read(role.tensor)
         }
+        return tensors
+    }
+
+    /// Reads every tensor of the file, by name (the path kernel needs the
+    /// output layer's bias too, which no rescaling moves).
+    public func readEveryTensor() throws -> [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        for name in file.tensorNames { tensors[name] = try file.read(name) }
         return tensors
     }
 

@@ -4,6 +4,7 @@ import Rescaling
 
 // The helper of side_by_side.sh:
 //   fulcrum-bench generate small|medium|large   generate (or reuse) a model, print its path
+//   fulcrum-bench balanced small|medium|large   balance (or reuse) a copy of it, print its path
 //   fulcrum-bench bandwidth FILE                solver sweep GB/s next to memcpy GB/s (JSON)
 //   fulcrum-bench stages FILE [OUT]            time each stage of balance through the library
 //   fulcrum-bench clean                         delete every generated model
@@ -16,10 +17,13 @@ func fail(_ message: String) -> Never {
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch (arguments.first, arguments.count) {
-case ("generate"?, 2):
+case ("generate"?, 2), ("balanced"?, 2):
     let models: [String: MLPModel] = ["small": .small, "medium": .medium, "large": .large]
     guard let model = models[arguments[1]] else { fail("unknown model '\(arguments[1])' (small, medium, large)") }
-    do { print(try ModelCache.file(for: model).path) } catch { fail("\(error)") }
+    do {
+        let url = arguments[0] == "generate" ? try ModelCache.file(for: model) : try ModelCache.balancedFile(for: model)
+        print(url.path)
+    } catch { fail("\(error)") }
 case ("bandwidth"?, 2):
     do {
         let pipeline = try BalancePipeline(url: URL(fileURLWithPath: arguments[1]))
@@ -51,5 +55,5 @@ case ("stages"?, 2), ("stages"?, 3):
 case ("clean"?, 1):
     do { try ModelCache.removeAll() } catch { fail("\(error)") }
 default:
-    fail("usage: fulcrum-bench generate small|medium|large | bandwidth FILE | stages FILE [OUT] | clean")
+    fail("usage: fulcrum-bench generate|balanced small|medium|large | bandwidth FILE | stages FILE [OUT] | clean")
 }
