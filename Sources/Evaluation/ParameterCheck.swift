@@ -20,8 +20,8 @@ struct TensorOutcome {
 /// B's parameter tensor against A's moved by the recovered scales.
 ///
 /// Reads both tensors in place (never converting them whole). In exact mode
-/// one vectorisable pass first compares every element of B with A's moved
-/// by its power-of-two factor; a tensor where all agree (and stay finite)
+/// one tight pass first compares every element of B with A's moved by its
+/// power-of-two factor; a tensor where all agree (and stay finite)
 /// holds with every difference 0, which is what the element-by-element
 /// check would find. Otherwise, and outside exact mode, the element-by-element
 /// check runs: one pass decides a tensor that holds (and finds the first
