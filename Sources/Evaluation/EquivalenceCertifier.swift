@@ -51,12 +51,15 @@ public enum EquivalenceCertifier {
         // power of two, and a tensor checked under that assumption is checked
         // again if a later scale breaks it.
         var checked: [String: TensorOutcome] = [:]
+        var settledFactors = [Double](repeating: 1, count: groupCount)  // 2^scale of the groups checked so far
         let (scales, undetermined) = try recovery.run { role, a, b, known in
             let settled = { (group: Int) in group < 0 || known[group] != nil }
             guard role.outGroups.allSatisfy(settled), role.inGroups.allSatisfy(settled) else { return }
             let integralSoFar = known.allSatisfy { scale in scale.map { $0 == $0.rounded() } ?? true }
-            let factors = known.map { Foundation.exp2($0 ?? 0) }
-            checked[role.tensor] = ParameterCheck(role: role, factors: factors, integral: integralSoFar,
+            for group in role.outGroups + role.inGroups where group >= 0 {
+                if let scale = known[group] { settledFactors[group] = Foundation.exp2(scale) }
+            }
+            checked[role.tensor] = ParameterCheck(role: role, factors: settledFactors, integral: integralSoFar,
                                                   tolerance: tolerance).outcome(a, b)
         }
         let integral = scales.allSatisfy { $0 == $0.rounded() }

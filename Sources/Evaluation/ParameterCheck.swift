@@ -20,8 +20,8 @@ struct TensorOutcome {
 /// B's parameter tensor against A's moved by the recovered scales.
 ///
 /// Reads both tensors in place (never converting them whole). In exact mode
-/// one vectorisable pass first compares every element of B with A's moved
-/// by its power-of-two factor; a tensor where all agree (and stay finite)
+/// one tight pass first compares every element of B with A's moved by its
+/// power-of-two factor; a tensor where all agree (and stay finite)
 /// holds with every difference 0, which is what the element-by-element
 /// check would find. Otherwise, and outside exact mode, the element-by-element
 /// check runs: one pass decides a tensor that holds (and finds the first
@@ -144,37 +144,96 @@ struct ElementCheck: ElementPairVisitor {
 
     func visit<L: ElementLoader>(_ av: L, _ bv: L) -> TensorOutcome {
         let geometry = check.geometry, role = check.role
-        let factors = check.factors, integral = check.integral, tolerance = check.tolerance, dtype = self.dtype
+        let integral = check.integral, tolerance = check.tolerance, dtype = self.dtype
+        // Per unit and per slot: the factor, 1 for a fixed side (x · 1 and
+        // x / 1 are x, so this is the product the groups prescribe), and
+        // whether the side is fixed.
+        let slotGroups = role.inAxis == nil ? [-1] : role.inGroups
+        let outFactors = role.outGroups.map { $0 >= 0 ? check.factors[$0] : 1 }
+        let inFactors = slotGroups.map { $0 >= 0 ? check.factors[$0] : 1 }
+        let outFixed = role.outGroups.map { $0 < 0 }, inFixed = slotGroups.map { $0 < 0 }
         /// The expected value, |B − expected|, and whether the element breaks
         /// an exact requirement (exact mode, fixed units, NaN, overflow).
-        func classify(_ index: Int, _ outGroup: Int, _ inGroup: Int) -> (expected: Double, difference: Double, broken: Bool) {
+        @inline(__always)
+        func classify(_ index: Int, _ outFactor: Double, _ inFactor: Double,
+                      _ fixed: Bool) -> (expected: Double, difference: Double, broken: Bool) {
             let original = av(index)
-            var expected = original
-            if outGroup >= 0 { expected *= factors[outGroup] }
-            if inGroup >= 0 { expected /= factors[inGroup] }
+            let expected = original * outFactor / inFactor
             let actual = bv(index)
             if expected.isNaN || actual.isNaN {
                 let same = expected.isNaN && actual.isNaN
                 return (expected, same ? 0 : .infinity, !same)
             }
             let difference = actual == expected ? 0 : abs(actual - expected)
-            guard integral || (outGroup < 0 && inGroup < 0) else { return (expected, difference, false) }
+            guard integral || fixed else { return (expected, difference, false) }
             let stored = DTypeRounding.round(expected, to: dtype)
             let broken = actual != stored || (original.isFinite && !stored.isFinite)
             return (expected, broken && difference == 0 ? .infinity : difference, broken)
+        }
+        /// Calls `body(index, out, outFactor, inFactor, fixed)` for every
+        /// element in C order.
+        @inline(__always)
+        func forEachElement(_ body: (_ index: Int, _ out: Int, _ outFactor: Double, _ inFactor: Double,
+                                     _ fixed: Bool) -> Void) {
+            geometry.forEachSegment { s in
+                var index = s.start, o = s.out, slot = s.slot
+                for _ in 0..<s.steps {
+                    let outFactor = outFactors[o], inFactor = inFactors[slot], fixed = outFixed[o] && inFixed[slot]
+                    for _ in 0..<s.inner {
+                        body(index, o, outFactor, inFactor, fixed)
+                        index &+= 1
+                    }
+                    o &+= s.outStep
+                    slot &+= s.slotStep
+                }
+            }
         }
         var rowSquares = [Double](repeating: 0, count: geometry.rows)
         var rowWorst = [Double](repeating: 0, count: geometry.rows)
         var rowWorstIndex = [Int](repeating: -1, count: geometry.rows)
         var broken = 0
         var first: (index: Int, out: Int, fixed: Bool, expected: Double, exact: Bool)?
-        geometry.forEach { index, o, outGroup, inGroup in
-            let (expected, difference, isBroken) = classify(index, outGroup, inGroup)
-            if expected.isFinite { rowSquares[o] += expected * expected }
-            if difference > rowWorst[o] { rowWorst[o] = difference; rowWorstIndex[o] = index }
+        /// Adds element `index` of row `o` to the row's sum of squares and
+        /// worst difference (held by the caller), and counts it if broken.
+        @inline(__always)
+        func accumulate(_ index: Int, _ o: Int, _ outFactor: Double, _ inFactor: Double, _ fixed: Bool,
+                        _ squares: inout Double, _ worst: inout Double, _ worstIndex: inout Int) {
+            let (expected, difference, isBroken) = classify(index, outFactor, inFactor, fixed)
+            if expected.isFinite { squares += expected * expected }
+            if difference > worst { worst = difference; worstIndex = index }
             if isBroken {
                 broken += 1
-                if first == nil { first = (index, o, outGroup < 0 && inGroup < 0, expected, true) }
+                if first == nil { first = (index, o, fixed, expected, true) }
+            }
+        }
+        // Each row's sum runs in C order, as the row norms always have; a
+        // segment of one row keeps its row's sums in registers.
+        rowSquares.withUnsafeMutableBufferPointer { rowSquares in
+            rowWorst.withUnsafeMutableBufferPointer { rowWorst in
+                rowWorstIndex.withUnsafeMutableBufferPointer { rowWorstIndex in
+                    geometry.forEachSegment { s in
+                        var index = s.start, o = s.out, slot = s.slot
+                        var squares = rowSquares[o], worst = rowWorst[o], worstIndex = rowWorstIndex[o]
+                        for _ in 0..<s.steps {
+                            if s.outStep != 0 {
+                                (squares, worst, worstIndex) = (rowSquares[o], rowWorst[o], rowWorstIndex[o])
+                            }
+                            let outFactor = outFactors[o], inFactor = inFactors[slot], fixed = outFixed[o] && inFixed[slot]
+                            for _ in 0..<s.inner {
+                                accumulate(index, o, outFactor, inFactor, fixed, &squares, &worst, &worstIndex)
+                                index &+= 1
+                            }
+                            if s.outStep != 0 {
+                                (rowSquares[o], rowWorst[o], rowWorstIndex[o]) = (squares, worst, worstIndex)
+                            }
+                            o &+= s.outStep
+                            slot &+= s.slotStep
+                        }
+                        if s.outStep == 0 {
+                            (rowSquares[o], rowWorst[o], rowWorstIndex[o]) = (squares, worst, worstIndex)
+                        }
+                    }
+                }
             }
         }
         let rowNorms = rowSquares.map { $0.squareRoot() }
@@ -197,12 +256,12 @@ struct ElementCheck: ElementPairVisitor {
         if !integral && (0..<geometry.rows).contains(where: { !(rowWorst[$0] <= tolerance * rowNorms[$0]) }) {
             broken = 0
             first = nil
-            geometry.forEach { index, o, outGroup, inGroup in
-                let (expected, difference, isBroken) = classify(index, outGroup, inGroup)
+            forEachElement { index, o, outFactor, inFactor, fixed in
+                let (expected, difference, isBroken) = classify(index, outFactor, inFactor, fixed)
                 let beyond = !(difference <= tolerance * rowNorms[o])
                 guard isBroken || beyond else { return }
                 violating += 1
-                if first == nil { first = (index, o, outGroup < 0 && inGroup < 0, expected, isBroken) }
+                if first == nil { first = (index, o, fixed, expected, isBroken) }
             }
         } else {
             violating = broken
