@@ -7,7 +7,7 @@ import FulcrumKit
 /// balanced copy of it, as `fulcrum diff FILE COPY --probes 8` does.
 ///
 /// - `diff with 8 probes <model>`: open the model and infer its network
-///   (`Model(contentsOf:)`), open the copy, then `Model.equivalence(to:
+///   (`Model(contentsOf:loading: .onDemand)`), open the copy, then `Model.equivalence(to:
 ///   probes: 8)`: the certificate (every group's scale recovered from the
 ///   pair, every tensor of the copy checked against the model's moved by
 ///   them) and both networks run on 8 seeded probes. Fails unless the files
@@ -30,7 +30,7 @@ let benchmarks: @Sendable () -> Void = {
             let balanced = try ModelCache.balancedFile(for: model)
             benchmark.startMeasurement()
             let (report, seconds) = try Throughput.timed {
-                try Model(contentsOf: original).equivalence(to: WeightFileOpener.open(balanced), probes: 8)
+                try Model(contentsOf: original, loading: .onDemand).equivalence(to: WeightFileOpener.open(balanced), probes: 8)
             }
             benchmark.stopMeasurement()
             guard report.equivalent, report.outputs?.probes == 8 else {

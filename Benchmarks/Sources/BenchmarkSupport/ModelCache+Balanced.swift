@@ -14,7 +14,7 @@ extension ModelCache {
         let source = try file(for: model)
         let url = source.deletingPathExtension().appendingPathExtension("balanced.safetensors")
         if !isUpToDate(url, against: source, size: model.fileByteCount) {
-            let result = try Rebalancer().balance(Model(contentsOf: source))
+            let result = try Rebalancer().balance(Model(contentsOf: source, loading: .onDemand))
             try result.write(to: url)
         }
         return url
