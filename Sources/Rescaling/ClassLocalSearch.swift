@@ -1,7 +1,7 @@
 import Foundation
 
-/// Single-group ±1 moves for p = q, a color class at a time, from the
-/// producer and consumer totals of one pass over the class's segments.
+/// Single-group ±1 moves for p = q, a color class at a time, from every
+/// group's producer and consumer totals.
 ///
 /// For p = q every row term is linear in its elements, so moving group g by
 /// one step (sign σ) changes the objective by exactly
@@ -13,12 +13,15 @@ import Foundation
 /// `threshold`, exactly as `IntegerRefiner.localSearch` would take it one
 /// group at a time. Rounds over all classes repeat until none moves, so the
 /// result is a point where no single ±1 move of any group helps — the same
-/// condition `localSearch` ends at — at the cost of one pass over the
-/// relevant weights per class and round instead of per-element lists.
+/// condition `localSearch` ends at.
 ///
-/// Every group's totals from the round that moved nothing hold at the
-/// returned point (no group moved after its class's pass), so the caller
-/// needs no further pass for them.
+/// One pass over every weight gives the totals at the start; after each
+/// class's moves `GroupTotalsUpdate` carries them to the new point from the
+/// rows and columns the moves touch (a new pass when that would read more
+/// than an eighth of the weights). A round without moves on carried totals
+/// is checked on a new pass, so the search ends only where a pass confirms
+/// that no move helps, and that pass's totals are every group's totals at
+/// the returned point.
 struct ClassLocalSearch {
     let p: Double
     let coloring: GroupColoring
@@ -41,64 +44,74 @@ struct ClassLocalSearch {
         /// The objective at the start point, kernel units.
         var startObjective: Double
         /// Producer and consumer totals (kernel units) of every free group at
-        /// `x`, from the last round's passes; nil when the search stopped at
-        /// `maxRounds` with a move in its last round.
+        /// `x`, from the pass that found no move; nil when the search stopped
+        /// at `maxRounds` first.
         var totals: (I: [Double], O: [Double])?
     }
 
-    /// Improves integer point `start`. The first pass visits every row, so
-    /// that it also yields the objective at `start` (the scale of the
-    /// threshold, and `Outcome.startObjective`); the round that moves
-    /// nothing leaves every group's totals at the returned point.
+    /// Improves integer point `start`.
     func run(_ start: [Double], sweeper: inout LpqSweeper, maxRounds: Int = 1000) -> Outcome {
         var x = start
         let free = sweeper.free
+        let all = sweeper.allSegments
+        func pass(_ sweeper: inout LpqSweeper, _ x: [Double]) -> (I: [Double], O: [Double], total: Double) {
+            let (i, o, total) = sweeper.totals(x, segments: all, mask: nil)
+            return (Array(i), Array(o), total)
+        }
+        var (inTotals, outTotals, startObjective) = pass(&sweeper, x)
         guard !coloring.classes.isEmpty else {
-            let none = [Bool](repeating: false, count: free + 1)
-            let (_, _, total) = sweeper.totals(x, segments: sweeper.allSegments, mask: none)
-            return Outcome(x: x, moves: 0, startObjective: total, totals: ([], []))
+            return Outcome(x: x, moves: 0, startObjective: startObjective, totals: ([], []))
         }
-        let masks: [[Bool]] = coloring.classes.map { members in
-            var mask = [Bool](repeating: false, count: free + 1)
-            for g in members { mask[g] = true }
-            return mask
-        }
+        // A move must lower the objective by more than 1e-13 of it, as in
+        // `IntegerRefiner.localSearch`.
+        let threshold = 1e-13 * Swift.max(startObjective, .leastNormalMagnitude)
         let grow = exp2(p) - 1, shrink = exp2(-p) - 1
-        var threshold = 0.0, startObjective = 0.0
-        var inTotal = [Double](repeating: 0, count: free), outTotal = [Double](repeating: 0, count: free)
+        let update = GroupTotalsUpdate(kernel: sweeper.kernel)
+        let budget = sweeper.kernel.layout.valueCount / 8
+        var s = [Double](repeating: 1, count: free + 1)
+        sweeper.kernel.consumerFactors(x, into: &s)
+        var fresh = true
         var moves = 0
         var settled = false
-        for round in 0..<maxRounds {
+        for _ in 0..<maxRounds {
             var moved = false
-            for k in 0..<coloring.classes.count {
-                let first = round == 0 && k == 0
-                let (inTotals, outTotals, total) = sweeper.totals(x, segments: first ? sweeper.allSegments : coloring.relevantSegments[k],
-                                                                  mask: masks[k])
-                if first {
-                    // A move must lower the objective by more than 1e-13 of
-                    // it, as in `IntegerRefiner.localSearch`.
-                    startObjective = total
-                    threshold = 1e-13 * Swift.max(total, .leastNormalMagnitude)
-                }
-                for g in coloring.classes[k] {
-                    let i = inTotals[inTotals.startIndex + g], o = outTotals[outTotals.startIndex + g]
-                    inTotal[g] = i
-                    outTotal[g] = o
+            for members in coloring.classes {
+                var step: [(group: Int, step: Int)] = []
+                for g in members {
+                    let i = inTotals[g], o = outTotals[g]
                     let up = grow * i + shrink * o      // Δ for +1
                     let down = shrink * i + grow * o    // Δ for −1
                     let current = Int(x[g])
-                    var best = -threshold, step = 0
-                    if current + 1 <= hi[g] && up < best { best = up; step = 1 }
-                    if current - 1 >= lo[g] && down < best { best = down; step = -1 }
-                    if step != 0 {
-                        x[g] += Double(step)
-                        moves += 1
-                        moved = true
-                    }
+                    var best = -threshold, direction = 0
+                    if current + 1 <= hi[g] && up < best { best = up; direction = 1 }
+                    if current - 1 >= lo[g] && down < best { best = down; direction = -1 }
+                    if direction != 0 { step.append((g, direction)) }
+                }
+                guard !step.isEmpty else { continue }
+                moved = true
+                moves += step.count
+                let carry = update.cost(step) <= budget
+                if carry { update.apply(step, x: x, s: s, inTotals: &inTotals, outTotals: &outTotals) }
+                for (g, direction) in step {
+                    x[g] += Double(direction)
+                    s[g] = exp2(-p * x[g])
+                    inTotals[g] *= exp2(p * Double(direction))
+                    outTotals[g] *= exp2(-p * Double(direction))
+                }
+                if carry {
+                    fresh = false
+                } else {
+                    (inTotals, outTotals, _) = pass(&sweeper, x)
+                    fresh = true
                 }
             }
-            if !moved { settled = true; break }
+            if !moved {
+                if fresh { settled = true; break }
+                (inTotals, outTotals, _) = pass(&sweeper, x)
+                fresh = true
+            }
         }
-        return Outcome(x: x, moves: moves, startObjective: startObjective, totals: settled ? (inTotal, outTotal) : nil)
+        return Outcome(x: x, moves: moves, startObjective: startObjective,
+                       totals: settled ? (Array(inTotals.prefix(free)), Array(outTotals.prefix(free))) : nil)
     }
 }
