@@ -144,36 +144,51 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             continuous = BlockCoordinateSolver(p: p, q: q, coloring: coloring)
                 .solve(&sweeper, from: zero, tolerance: options.tolerance, maxSweeps: options.maxSweeps)
         }
-        let before = kernel.evaluate(zero)
-        let continuousValue = kernel.evaluate(continuous.x).objective
+        // The solver's first pass was at z = 0 and its last at its result,
+        // both over every row: the sweeper remembers them.
+        let before = sweeper.evaluate(zero)
+        let continuousValue = sweeper.evaluate(continuous.x).objective
         var x = continuous.x
         var roundedValue: Double? = nil
         var moves = 0
         var subsetDescent = false
+        // Every free group's producer and consumer totals at x, when a pass
+        // already gave them.
+        var groupTotals: (I: [Double], O: [Double])? = nil
         if options.exact {
             let refiner = IntegerRefiner(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
             let start = refiner.rounded(continuous.x)
-            let roundedEvaluation = kernel.evaluate(start).objective
-            roundedValue = roundedEvaluation
-            var (point, localMoves) = p == q
-                ? ClassLocalSearch(p: p, coloring: coloring, lo: layout.boxLo, hi: layout.boxHi)
-                    .run(start, sweeper: &sweeper, scale: roundedEvaluation / sweeper.unit)
-                : refiner.localSearch(start)
-            moves = localMoves
+            var point: [Double]
+            if p == q {
+                let search = ClassLocalSearch(p: p, coloring: coloring, lo: layout.boxLo, hi: layout.boxHi)
+                    .run(start, sweeper: &sweeper)
+                roundedValue = search.startObjective * sweeper.unit
+                (point, moves, groupTotals) = (search.x, search.moves, search.totals)
+            } else {
+                roundedValue = sweeper.evaluate(start).objective
+                (point, moves) = refiner.localSearch(start)
+            }
             if p == q && layout.valueCount <= options.subsetDescentLimit {
                 let (best, steps) = refiner.steepestDescent(point)
+                if steps > 0 { groupTotals = nil }
                 point = best
                 moves += steps
                 subsetDescent = true
             }
             x = point
         }
-        var after = kernel.evaluate(x)
-        if after.objective > before.objective { x = zero; after = before }
+        var after = sweeper.evaluate(x)
+        if after.objective > before.objective { x = zero; after = before; groupTotals = nil }
         // Which way the objective pulls each group at the returned point.
-        let (inTotals, outTotals, _) = sweeper.totals(x, segments: sweeper.allSegments, mask: nil)
+        let totals: (I: [Double], O: [Double])
+        if let known = groupTotals {
+            totals = known
+        } else {
+            let (inTotals, outTotals, _) = sweeper.totals(x, segments: sweeper.allSegments, mask: nil)
+            totals = (Array(inTotals.prefix(free)), Array(outTotals.prefix(free)))
+        }
         let pull = (0..<free).map { g -> Int in
-            let i = inTotals[inTotals.startIndex + g], o = outTotals[outTotals.startIndex + g]
+            let i = totals.I[g], o = totals.O[g]
             return o > i * (1 + 1e-9) ? 1 : (o < i * (1 - 1e-9) ? -1 : 0)
         }
         return BalanceResult(

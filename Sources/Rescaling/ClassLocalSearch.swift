@@ -1,7 +1,7 @@
 import Foundation
 
-/// Single-group ±1 moves for p = q, a color class at a time, from the
-/// producer and consumer totals of one pass over the class's segments.
+/// Single-group ±1 moves for p = q, a color class at a time, from every
+/// group's producer and consumer totals.
 ///
 /// For p = q every row term is linear in its elements, so moving group g by
 /// one step (sign σ) changes the objective by exactly
@@ -13,8 +13,15 @@ import Foundation
 /// `threshold`, exactly as `IntegerRefiner.localSearch` would take it one
 /// group at a time. Rounds over all classes repeat until none moves, so the
 /// result is a point where no single ±1 move of any group helps — the same
-/// condition `localSearch` ends at — at the cost of one pass over the
-/// relevant weights per class and round instead of per-element lists.
+/// condition `localSearch` ends at.
+///
+/// One pass over every weight gives the totals at the start; after each
+/// class's moves `GroupTotalsUpdate` carries them to the new point from the
+/// rows and columns the moves touch (a new pass when that would read more
+/// than an eighth of the weights). A round without moves on carried totals
+/// is checked on a new pass, so the search ends only where a pass confirms
+/// that no move helps, and that pass's totals are every group's totals at
+/// the returned point.
 struct ClassLocalSearch {
     let p: Double
     let coloring: GroupColoring
@@ -28,42 +35,83 @@ struct ClassLocalSearch {
         self.hi = hi.map { Int(floor($0 + 1e-9)) }
     }
 
-    /// Improves integer point `start`, whose objective is `scale` in the
-    /// sweeper's units; returns the point and the number of group moves taken.
-    func run(_ start: [Double], sweeper: inout LpqSweeper, scale: Double, maxRounds: Int = 1000) -> (x: [Double], moves: Int) {
+    /// What `run` found.
+    struct Outcome {
+        /// The improved point.
+        var x: [Double]
+        /// Group moves taken.
+        var moves: Int
+        /// The objective at the start point, kernel units.
+        var startObjective: Double
+        /// Producer and consumer totals (kernel units) of every free group at
+        /// `x`, from the pass that found no move; nil when the search stopped
+        /// at `maxRounds` first.
+        var totals: (I: [Double], O: [Double])?
+    }
+
+    /// Improves integer point `start`.
+    func run(_ start: [Double], sweeper: inout LpqSweeper, maxRounds: Int = 1000) -> Outcome {
         var x = start
         let free = sweeper.free
-        let masks: [[Bool]] = coloring.classes.map { members in
-            var mask = [Bool](repeating: false, count: free + 1)
-            for g in members { mask[g] = true }
-            return mask
+        let all = sweeper.allSegments
+        func pass(_ sweeper: inout LpqSweeper, _ x: [Double]) -> (I: [Double], O: [Double], total: Double) {
+            let (i, o, total) = sweeper.totals(x, segments: all, mask: nil)
+            return (Array(i), Array(o), total)
         }
-        let grow = exp2(p) - 1, shrink = exp2(-p) - 1
+        var (inTotals, outTotals, startObjective) = pass(&sweeper, x)
+        guard !coloring.classes.isEmpty else {
+            return Outcome(x: x, moves: 0, startObjective: startObjective, totals: ([], []))
+        }
         // A move must lower the objective by more than 1e-13 of it, as in
         // `IntegerRefiner.localSearch`.
-        let threshold = 1e-13 * Swift.max(scale, .leastNormalMagnitude)
+        let threshold = 1e-13 * Swift.max(startObjective, .leastNormalMagnitude)
+        let grow = exp2(p) - 1, shrink = exp2(-p) - 1
+        let update = GroupTotalsUpdate(kernel: sweeper.kernel)
+        let budget = sweeper.kernel.layout.valueCount / 8
+        var s = [Double](repeating: 1, count: free + 1)
+        sweeper.kernel.consumerFactors(x, into: &s)
+        var fresh = true
         var moves = 0
+        var settled = false
         for _ in 0..<maxRounds {
             var moved = false
-            for k in 0..<coloring.classes.count {
-                let (inTotals, outTotals, _) = sweeper.totals(x, segments: coloring.relevantSegments[k], mask: masks[k])
-                for g in coloring.classes[k] {
-                    let i = inTotals[inTotals.startIndex + g], o = outTotals[outTotals.startIndex + g]
+            for members in coloring.classes {
+                var step: [(group: Int, step: Int)] = []
+                for g in members {
+                    let i = inTotals[g], o = outTotals[g]
                     let up = grow * i + shrink * o      // Δ for +1
                     let down = shrink * i + grow * o    // Δ for −1
                     let current = Int(x[g])
-                    var best = -threshold, step = 0
-                    if current + 1 <= hi[g] && up < best { best = up; step = 1 }
-                    if current - 1 >= lo[g] && down < best { best = down; step = -1 }
-                    if step != 0 {
-                        x[g] += Double(step)
-                        moves += 1
-                        moved = true
-                    }
+                    var best = -threshold, direction = 0
+                    if current + 1 <= hi[g] && up < best { best = up; direction = 1 }
+                    if current - 1 >= lo[g] && down < best { best = down; direction = -1 }
+                    if direction != 0 { step.append((g, direction)) }
+                }
+                guard !step.isEmpty else { continue }
+                moved = true
+                moves += step.count
+                let carry = update.cost(step) <= budget
+                if carry { update.apply(step, x: x, s: s, inTotals: &inTotals, outTotals: &outTotals) }
+                for (g, direction) in step {
+                    x[g] += Double(direction)
+                    s[g] = exp2(-p * x[g])
+                    inTotals[g] *= exp2(p * Double(direction))
+                    outTotals[g] *= exp2(-p * Double(direction))
+                }
+                if carry {
+                    fresh = false
+                } else {
+                    (inTotals, outTotals, _) = pass(&sweeper, x)
+                    fresh = true
                 }
             }
-            if !moved { break }
+            if !moved {
+                if fresh { settled = true; break }
+                (inTotals, outTotals, _) = pass(&sweeper, x)
+                fresh = true
+            }
         }
-        return (x, moves)
+        return Outcome(x: x, moves: moves, startObjective: startObjective,
+                       totals: settled ? (Array(inTotals.prefix(free)), Array(outTotals.prefix(free))) : nil)
     }
 }

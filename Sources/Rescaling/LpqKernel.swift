@@ -157,6 +157,13 @@ struct LpqKernel: Sendable {
     /// consumer shares R_r·A[r,c]·s_c/T_r to O[col] when `consumerMask[col]`
     /// (nil masks mean all groups), its term to the total and, when
     /// `perNode`, to its node's sum.
+    ///
+    /// Rows go through `RowKernels` four at a time. For p = q the factor
+    /// R_r/T_r = 2^(p z_out + rowLogScale_r − logOffset) does not depend on
+    /// T_r, so row sums and consumer shares come from one pass over the row
+    /// (`RowKernels.dotAdd4`); otherwise the four row sums come first. The
+    /// consumer shares are summed per column without s_c, which multiplies
+    /// the column's sum once per chunk.
     func accumulate(z: [Double], s: [Double], chunks: [RowChunk], workers: Int,
                     producerMask: [Bool]?, consumerMask: [Bool]?, perNode: Bool,
                     accumulators: ChunkAccumulators) {
@@ -199,25 +206,46 @@ struct LpqKernel: Sendable {
                     } else { scatter = true }
                     for c in 0..<n { sCols[c] = s[Int(cols[colBase + c])]; oCols[c] = 0 }
                     guard let base = v.baseAddress else { continue }
-                    for r in chunk.rowBegin..<chunk.rowEnd {
-                        let row = base + seg.valueOffset + r * n
-                        let t = RowKernels.dot(row, sCols, n)
-                        if t <= 0 { continue }
-                        let globalRow = seg.rowStart + r
-                        let o = Int(rowOut[globalRow])
-                        let logTerm = pEqualsQ
-                            ? p * z[o] + logScale[globalRow] + log2(t) - offset
-                            : q * z[o] + qp * (logScale[globalRow] + log2(t)) - offset
-                        let term = exp2(logTerm)
-                        acc[totalSlot] += term
-                        if perNode { acc[totalSlot + 1 + seg.node] += term }
-                        if producerMask?[o] ?? true { inTotals[o] += term }
-                        if scatter { RowKernels.scaledAdd(term / t, row, sCols, into: oCols, n) }
+                    var r = chunk.rowBegin
+                    while r < chunk.rowEnd {
+                        // Up to four rows; a short block repeats its last row
+                        // with factor 0 and ignores the repeats' sums.
+                        let count = Swift.min(4, chunk.rowEnd - r)
+                        let first = base + seg.valueOffset + r * n
+                        let rows: RowKernels.Rows = (first, first + n * Swift.min(1, count - 1),
+                                                     first + n * Swift.min(2, count - 1), first + n * Swift.min(3, count - 1))
+                        var t: SIMD4<Double>
+                        var factor = SIMD4<Double>()
+                        var terms = SIMD4<Double>()
+                        if pEqualsQ {
+                            for j in 0..<count {
+                                let globalRow = seg.rowStart + r + j
+                                factor[j] = exp2(p * z[Int(rowOut[globalRow])] + logScale[globalRow] - offset)
+                            }
+                            t = scatter ? RowKernels.dotAdd4(factor, rows, sCols, into: oCols, n) : RowKernels.dot4(rows, sCols, n)
+                            for j in 0..<count where t[j] > 0 { terms[j] = factor[j] * t[j] }
+                        } else {
+                            t = RowKernels.dot4(rows, sCols, n)
+                            for j in 0..<count where t[j] > 0 {
+                                let globalRow = seg.rowStart + r + j
+                                terms[j] = exp2(q * z[Int(rowOut[globalRow])] + qp * (logScale[globalRow] + log2(t[j])) - offset)
+                                factor[j] = terms[j] / t[j]
+                            }
+                            if scatter { RowKernels.add4(factor, rows, into: oCols, n) }
+                        }
+                        for j in 0..<count where t[j] > 0 {
+                            let term = terms[j]
+                            acc[totalSlot] += term
+                            if perNode { acc[totalSlot + 1 + seg.node] += term }
+                            let o = Int(rowOut[seg.rowStart + r + j])
+                            if producerMask?[o] ?? true { inTotals[o] += term }
+                        }
+                        r += count
                     }
                     if scatter {
                         for c in 0..<n {
                             let g = Int(cols[colBase + c])
-                            if consumerMask?[g] ?? true { outTotals[g] += oCols[c] }
+                            if consumerMask?[g] ?? true { outTotals[g] += oCols[c] * sCols[c] }
                         }
                     }
                 }

@@ -13,7 +13,8 @@ struct ContinuousSolution: Sendable {
     var converged: Bool
 }
 
-/// Shared state of the ℓ_{p,q} solvers: the kernel, the box, scratch.
+/// Shared state of the ℓ_{p,q} solvers: the kernel, the box, scratch, and
+/// the objective of the first and the latest pass over every row.
 struct LpqSweeper {
     let kernel: LpqKernel
     let lo: [Double]
@@ -24,6 +25,16 @@ struct LpqSweeper {
     private let accumulators: ChunkAccumulators
     private let workers: Int
     private var summed: [Double]
+    /// What a pass over every row established at exactly `x`.
+    private struct Evaluation {
+        var x: [Double]
+        /// Kernel units.
+        var total: Double
+        /// True units.
+        var nodeSums: [Double]
+    }
+    private var firstEvaluation: Evaluation?
+    private var latestEvaluation: Evaluation?
 
     init(kernel: LpqKernel, lo: [Double], hi: [Double]) {
         self.kernel = kernel
@@ -38,18 +49,41 @@ struct LpqSweeper {
 
     /// Producer totals I and consumer totals O (kernel units) of the groups
     /// selected by `mask` (nil: all), over `segments`, at scales x; returns
-    /// (I, O, objective over the visited rows in kernel units).
+    /// (I, O, objective over the visited rows in kernel units). A pass over
+    /// every segment also sums the rows per node and is remembered for
+    /// `evaluate` (the first such pass and the latest).
     mutating func totals(_ x: [Double], segments: [Int], mask: [Bool]?) -> (I: ArraySlice<Double>, O: ArraySlice<Double>, total: Double) {
+        let everyRow = segments.count == kernel.layout.segments.count
         kernel.consumerFactors(x, into: &s)
         let chunks = ParallelRows.chunks(layout: kernel.layout, segments: segments, count: workers)
         kernel.accumulate(z: x, s: s, chunks: chunks, workers: workers, producerMask: mask, consumerMask: mask,
-                          perNode: false, accumulators: accumulators)
+                          perNode: everyRow, accumulators: accumulators)
         for k in 0..<summed.count { summed[k] = 0 }
         accumulators.sum(workers, into: &summed)
         let visited = segments.reduce(0) { $0 + kernel.layout.segments[$1].rowCount * kernel.layout.segments[$1].columnCount }
         passes += Double(visited) / Double(Swift.max(kernel.layout.valueCount, 1))
         let g = free + 1
+        if everyRow {
+            let scale = unit
+            let evaluation = Evaluation(x: x, total: summed[2 * g],
+                                        nodeSums: (0..<kernel.layout.nodeNames.count).map { summed[2 * g + 1 + $0] * scale })
+            if firstEvaluation == nil { firstEvaluation = evaluation }
+            latestEvaluation = evaluation
+        }
         return (summed[0..<g], summed[g..<(2 * g)], summed[2 * g])
+    }
+
+    /// Objective and per-node sums at x in true units, as
+    /// `LpqKernel.evaluate` gives them (the same chunks and order, so the
+    /// same bits): taken from the first or the latest pass over every row
+    /// when that pass was at exactly x, else from a new pass.
+    mutating func evaluate(_ x: [Double]) -> (objective: Double, nodeSums: [Double]) {
+        for case let evaluation? in [latestEvaluation, firstEvaluation] where evaluation.x == x {
+            return (evaluation.total * unit, evaluation.nodeSums)
+        }
+        let none = [Bool](repeating: false, count: free + 1)
+        let (_, _, total) = totals(x, segments: allSegments, mask: none)
+        return (total * unit, latestEvaluation?.nodeSums ?? [])
     }
 
     var allSegments: [Int] { Array(kernel.layout.segments.indices) }
