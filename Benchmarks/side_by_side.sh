@@ -20,7 +20,8 @@
 #            (default /tmp/fulcrum-bench), never committed.
 #   repeats: runs per command, the fastest is reported (default 3).
 # Environment: PYTHON (default: /work/venv/bin/python if present, else
-# python3) must have numpy and safetensors (pip install numpy safetensors).
+# python3) must have numpy and safetensors (pip install numpy safetensors);
+# SKIP_ALIGN=1 leaves out the `fulcrum align` row (minutes on the 130M model).
 set -euo pipefail
 
 model="${1:-large}"
@@ -76,7 +77,11 @@ run numpy "$PYTHON" "$root/Benchmarks/reference/saul_numpy.py" "$file" "$out/res
 numpy_json="$(cat "$out/stdout")"
 run fulcrum "$fulcrum" balance "$file" -o "$out/result.fulcrum.safetensors" --tolerance 1e-6
 run fulcrum_continuous "$fulcrum" balance "$file" -o "$out/result.fulcrumc.safetensors" --tolerance 1e-6 --continuous
-run fulcrum_align "$fulcrum" align "$file" -o "$out/result.align.safetensors"
+if [[ "${SKIP_ALIGN:-0}" != 1 ]]; then
+    run fulcrum_align "$fulcrum" align "$file" -o "$out/result.align.safetensors"
+else
+    wall[fulcrum_align]=0; rss[fulcrum_align]=0
+fi
 run fulcrum_diff "$fulcrum" diff "$file" "$balanced" --probes 8
 bandwidth="$("$bench" bandwidth "$file")"
 
