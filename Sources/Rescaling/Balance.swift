@@ -144,10 +144,10 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             continuous = BlockCoordinateSolver(p: p, q: q, coloring: coloring)
                 .solve(&sweeper, from: zero, tolerance: options.tolerance, maxSweeps: options.maxSweeps)
         }
-        // The solver's first pass was at z = 0 and its last at its result,
-        // both over every row: the sweeper remembers them.
+        // The solver's first pass was at z = 0, over every row: the sweeper
+        // remembers it. The history ends with the objective at the result.
         let before = sweeper.evaluate(zero)
-        let continuousValue = sweeper.evaluate(continuous.x).objective
+        let continuousValue = continuous.history.last ?? sweeper.evaluate(continuous.x).objective
         var x = continuous.x
         var roundedValue: Double? = nil
         var moves = 0
@@ -177,16 +177,21 @@ public func balance(_ problem: BalanceProblem, norm: Norm = .l2, options: Balanc
             }
             x = point
         }
-        var after = sweeper.evaluate(x)
-        if after.objective > before.objective { x = zero; after = before; groupTotals = nil }
-        // Which way the objective pulls each group at the returned point.
-        let totals: (I: [Double], O: [Double])
-        if let known = groupTotals {
-            totals = known
-        } else {
+        // Every group's totals at x (a pass over every row, which the
+        // sweeper remembers for the objective after), unless known already.
+        func allTotals(_ x: [Double]) -> (I: [Double], O: [Double]) {
             let (inTotals, outTotals, _) = sweeper.totals(x, segments: sweeper.allSegments, mask: nil)
-            totals = (Array(inTotals.prefix(free)), Array(outTotals.prefix(free)))
+            return (Array(inTotals.prefix(free)), Array(outTotals.prefix(free)))
         }
+        var totals: (I: [Double], O: [Double])
+        if let known = groupTotals { totals = known } else { totals = allTotals(x) }
+        var after = sweeper.evaluate(x)
+        if after.objective > before.objective {
+            x = zero
+            after = before
+            totals = allTotals(x)
+        }
+        // Which way the objective pulls each group at the returned point.
         let pull = (0..<free).map { g -> Int in
             let i = totals.I[g], o = totals.O[g]
             return o > i * (1 + 1e-9) ? 1 : (o < i * (1 - 1e-9) ? -1 : 0)

@@ -95,8 +95,6 @@ struct ClassLocalSearch {
                 for (g, direction) in step {
                     x[g] += Double(direction)
                     s[g] = exp2(-p * x[g])
-                    inTotals[g] *= exp2(p * Double(direction))
-                    outTotals[g] *= exp2(-p * Double(direction))
                 }
                 if carry {
                     fresh = false

@@ -54,9 +54,10 @@ struct GroupTotalsUpdate {
         return total
     }
 
-    /// Updates I and O (length free + 1) for `moves` of groups of one color
-    /// class, from the point x before the moves (s = 2^(−p x), as
-    /// `LpqKernel.consumerFactors`). Does not change x.
+    /// Carries I and O (length free + 1) through `moves` of groups of one
+    /// color class, from the point x before the moves (s = 2^(−p x), as
+    /// `LpqKernel.consumerFactors`): the moved groups' own totals and those
+    /// of every group sharing an element with them. Does not change x or s.
     func apply(_ moves: [(group: Int, step: Int)], x: [Double], s: [Double], inTotals: inout [Double], outTotals: inout [Double]) {
         let layout = kernel.layout
         let p = kernel.p
@@ -100,5 +101,9 @@ struct GroupTotalsUpdate {
                 }
             }
         }}}
+        for move in moves {
+            inTotals[move.group] *= exp2(p * Double(move.step))
+            outTotals[move.group] *= exp2(-p * Double(move.step))
+        }
     }
 }

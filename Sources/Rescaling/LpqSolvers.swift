@@ -172,6 +172,10 @@ struct MultiplicativeSolver {
 /// multiplicative update (κ = θ(1−θ)/q ≤ 1/(4q)) the step is at least twice
 /// as long for every p, q (1/(2q) resp. 1/(p+q)), and classes are updated in
 /// sequence with fresh totals (Gauss–Seidel instead of Jacobi).
+///
+/// Passes: one per class and sweep (the first class's over every row). For
+/// p = q the last entry of the history, the objective at the returned point,
+/// is tracked from the totals rather than summed by a pass of its own.
 struct BlockCoordinateSolver {
     let p: Double
     let q: Double
@@ -195,6 +199,13 @@ struct BlockCoordinateSolver {
             let (_, _, total) = sweeper.totals(x, segments: all, mask: [Bool](repeating: false, count: sweeper.free + 1))
             return ContinuousSolution(x: x, sweeps: 0, weightPasses: sweeper.passes, history: [total * sweeper.unit], converged: true)
         }
+        // For p = q the groups of a class separate exactly, so each update's
+        // change of the objective follows from the class's totals: the
+        // objective at the end of a sweep is known without a pass, the stop
+        // test runs there, and the pass at the start of the next sweep
+        // replaces the tracked value in the history by its own sum.
+        let tracked = p == q
+        var current = 0.0
         outer: while true {
             for k in 0..<coloring.classes.count {
                 // The first class visits every row so that its pass also
@@ -202,21 +213,39 @@ struct BlockCoordinateSolver {
                 let (inTotals, outTotals, total) = sweeper.totals(x, segments: k == 0 ? all : coloring.relevantSegments[k], mask: masks[k])
                 if k == 0 {
                     let objective = total * sweeper.unit
-                    if let previous = history.last, previous - objective <= tolerance * previous {
+                    if tracked && !history.isEmpty {
+                        history[history.count - 1] = objective
+                    } else {
+                        if let previous = history.last, previous - objective <= tolerance * previous {
+                            history.append(objective)
+                            converged = true
+                            break outer
+                        }
                         history.append(objective)
-                        converged = true
-                        break outer
+                        if sweeps >= maxSweeps { break outer }
                     }
-                    history.append(objective)
-                    if sweeps >= maxSweeps { break outer }
+                    current = total
                 }
                 for g in coloring.classes[k] {
                     let i = inTotals[inTotals.startIndex + g], o = outTotals[outTotals.startIndex + g]
                     guard i > 0, o > 0 else { continue }
+                    let old = x[g]
                     x[g] = sweeper.clamp(x[g] + log2(o / i) / divisor, g)
+                    if tracked {
+                        let step: Double = x[g] - old
+                        let grown: Double = exp2(p * step) - 1, shrunk: Double = exp2(-p * step) - 1
+                        current += i * grown + o * shrunk
+                    }
                 }
             }
             sweeps += 1
+            if tracked {
+                let objective = current * sweeper.unit
+                let previous = history[history.count - 1]
+                history.append(objective)
+                if previous - objective <= tolerance * previous { converged = true; break }
+                if sweeps >= maxSweeps { break }
+            }
         }
         return ContinuousSolution(x: x, sweeps: sweeps, weightPasses: sweeper.passes, history: history, converged: converged)
     }

@@ -26,20 +26,19 @@ enum RowKernels {
     }
 
     /// t_k = Σ_c Double(row_k[c])·s[c] for the four rows (c in 0..<n), each
-    /// in four partial sums.
+    /// in two partial sums, in exactly the order `dotAdd4` sums them (so a
+    /// row's sum does not depend on which of the two computed it).
     @inline(__always)
     static func dot4(_ rows: Rows, _ s: UnsafePointer<Double>, _ n: Int) -> SIMD4<Double> {
         let (r0, r1, r2, r3) = rows
         var a0 = SIMD2<Double>(), a1 = SIMD2<Double>(), a2 = SIMD2<Double>(), a3 = SIMD2<Double>()
-        var b0 = SIMD2<Double>(), b1 = SIMD2<Double>(), b2 = SIMD2<Double>(), b3 = SIMD2<Double>()
         var c = 0
-        while c &+ 4 <= n {
-            let s0 = pair(s, c), s1 = pair(s, c &+ 2)
-            a0 += wide(r0, c) * s0; a1 += wide(r1, c) * s0; a2 += wide(r2, c) * s0; a3 += wide(r3, c) * s0
-            b0 += wide(r0, c &+ 2) * s1; b1 += wide(r1, c &+ 2) * s1; b2 += wide(r2, c &+ 2) * s1; b3 += wide(r3, c &+ 2) * s1
-            c &+= 4
+        while c &+ 2 <= n {
+            let sv = pair(s, c)
+            a0 += wide(r0, c) * sv; a1 += wide(r1, c) * sv; a2 += wide(r2, c) * sv; a3 += wide(r3, c) * sv
+            c &+= 2
         }
-        var t = SIMD4<Double>((a0 + b0).sum(), (a1 + b1).sum(), (a2 + b2).sum(), (a3 + b3).sum())
+        var t = SIMD4<Double>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
         while c < n {
             t += SIMD4<Double>(Double(r0[c]), Double(r1[c]), Double(r2[c]), Double(r3[c])) * s[c]
             c += 1
