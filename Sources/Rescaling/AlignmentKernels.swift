@@ -1,0 +1,52 @@
+/// The inner loops of the kernel-alignment sweeps, written to run at memory
+/// speed: contiguous loads, no index indirection, Double accumulation in
+/// independent SIMD lanes. The only unsafe-pointer code of the alignment
+/// solver.
+enum AlignmentKernels {
+    /// Σ_k a[k]·b[k] for k in 0..<n, accumulated in eight partial sums (so
+    /// the result can differ from a left-to-right sum in the last bits).
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+        var k = 0
+        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+        while k + 8 <= n {
+            let offset = 8 * k
+            s0 += rawA.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self)
+                * rawB.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self)
+            s1 += rawA.loadUnaligned(fromByteOffset: offset + 32, as: SIMD4<Double>.self)
+                * rawB.loadUnaligned(fromByteOffset: offset + 32, as: SIMD4<Double>.self)
+            k += 8
+        }
+        var total = (s0 + s1).sum()
+        while k < n { total += a[k] * b[k]; k += 1 }
+        return total
+    }
+
+    /// Writes the transpose of the `rows`×`columns` row-major block at
+    /// `source` to `target` (`columns`×`rows`, row-major), in cache-sized tiles.
+    static func transpose(_ source: UnsafePointer<Double>, rows: Int, columns: Int, into target: UnsafeMutablePointer<Double>) {
+        let tile = 32
+        var r0 = 0
+        while r0 < rows {
+            let r1 = Swift.min(rows, r0 + tile)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = Swift.min(columns, c0 + tile)
+                for r in r0..<r1 {
+                    for c in c0..<c1 { target[c * rows + r] = source[r * columns + c] }
+                }
+                c0 = c1
+            }
+            r0 = r1
+        }
+    }
+}
+
+/// A buffer that the workers of one parallel pass write at disjoint
+/// indices (each index by exactly one worker), read only after the pass.
+struct DisjointSlots: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+
+    @inline(__always) func store(_ value: Double, at index: Int) { base[index] = value }
+}
