@@ -45,8 +45,8 @@ enum AlignmentKernels {
 
 /// A buffer that the workers of one parallel pass write at disjoint
 /// indices (each index by exactly one worker), read only after the pass.
-struct DisjointSlots: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Double>
+struct DisjointSlots<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
 
-    @inline(__always) func store(_ value: Double, at index: Int) { base[index] = value }
+    @inline(__always) func store(_ value: Element, at index: Int) { base[index] = value }
 }

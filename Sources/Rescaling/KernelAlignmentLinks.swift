@@ -72,70 +72,86 @@ struct KernelAlignmentLinks: Sendable {
         consumedFixed = producedFixed
         producerCount = [Int](repeating: 0, count: groupCount)
         consumerCount = producerCount
+        let tensors = kernel.tensorOrder.map { kernel.values[$0] ?? [] }
+        (count, zeroEntries, logDiagonalSum) = Self.logarithms(of: tensors)
+        // Plan every block first, so the entries are allocated once.
         var slotOf = [Int32](repeating: -1, count: groupCount)
-        for name in kernel.tensorOrder {
-            let values = kernel.values[name] ?? []
-            if let role = roles[name] {
-                add(role, values: values, slotOf: &slotOf)
+        let plans = kernel.tensorOrder.map { name in roles[name].map { plan($0, slotOf: &slotOf) } }
+        rowMajor = [Double](repeating: 0, count: plans.reduce(0) { $0 + ($1?.size ?? 0) })
+        for (values, plan) in zip(tensors, plans) {
+            if let plan {
+                add(plan, values: values)
             } else {
-                for g in values {
-                    if g > 0 { count += 1; logDiagonalSum += log(g); constant += g } else { zeroEntries += 1 }
-                }
+                for g in values where g > 0 { constant += g }
             }
         }
-        columnMajor = [Double](repeating: 0, count: rowMajor.count)
-        rowMajor.withUnsafeBufferPointer { source in
-            columnMajor.withUnsafeMutableBufferPointer { target in
-                guard let from = source.baseAddress, let to = target.baseAddress else { return }
-                for seg in segments {
-                    AlignmentKernels.transpose(from + seg.offset, rows: seg.rowCount, columns: seg.columnCount,
-                                               into: to + seg.offset)
-                }
-            }
-        }
+        columnMajor = Self.transposed(rowMajor, segments: segments)
         (rowOccurrenceStart, rowOccurrences) = Self.occurrences(of: rowGroups, groupCount: groupCount)
         (columnOccurrenceStart, columnOccurrences) = Self.occurrences(of: columnGroups, groupCount: groupCount)
     }
 
-    /// Adds the elements of one tensor with a role.
-    private mutating func add(_ role: ParameterRole, values: [Double], slotOf: inout [Int32]) {
+    /// Where the elements of one tensor with a role go.
+    private struct Plan {
+        var role: ParameterRole
+        /// Per out coordinate: the offset of its block row in `rowMajor`
+        /// (−1: fixed group or no block), and where its block's column
+        /// slots start in `columnSlot` (block × in size).
+        var rowOffset: [Int]
+        var blockColumns: [Int]
+        /// Per (block, in coordinate): the column slot in its block (−1: fixed).
+        var columnSlot: [Int]
+        /// Entries of the blocks this tensor adds.
+        var size: Int
+    }
+
+    /// Lays out the blocks of one tensor (appending segments and slots).
+    private mutating func plan(_ role: ParameterRole, slotOf: inout [Int32]) -> Plan {
         let outSize = role.shape[role.outAxis]
         let inSize = role.inAxis.map { role.shape[$0] } ?? 1
         let blocks = role.inAxis == nil ? 1 : role.inBlocks
         let rowsPerBlock = outSize / blocks
-        // Per out coordinate its row slot, per (block, in coordinate) its
-        // column slot, local to the block's segment (−1: fixed group).
-        var rowSlot = [Int](repeating: -1, count: outSize)
-        var columnSlot = [Int](repeating: -1, count: blocks * inSize)
-        var blockSegment = [Int](repeating: -1, count: blocks)
-        if role.inAxis != nil {
-            for b in 0..<blocks {
-                var rows: [Int32] = [], columns: [Int32] = []
-                for o in (b * rowsPerBlock)..<((b + 1) * rowsPerBlock) where role.outGroups[o] >= 0 {
-                    rowSlot[o] = Self.slot(Int32(role.outGroups[o]), in: &rows, slotOf: &slotOf)
-                }
-                for r in rows { slotOf[Int(r)] = -1 }
-                for i in 0..<inSize where role.inGroups[b * inSize + i] >= 0 {
-                    columnSlot[b * inSize + i] = Self.slot(Int32(role.inGroups[b * inSize + i]), in: &columns, slotOf: &slotOf)
-                }
-                for c in columns { slotOf[Int(c)] = -1 }
-                guard !rows.isEmpty, !columns.isEmpty else { continue }
-                let s = segments.count
-                blockSegment[b] = s
-                segments.append(LinkSegment(rowStart: rowGroups.count, rowCount: rows.count,
-                                            columnStart: columnGroups.count, columnCount: columns.count,
-                                            offset: rowMajor.count))
-                rowGroups += rows
-                rowSegment += [Int32](repeating: Int32(s), count: rows.count)
-                columnGroups += columns
-                columnSegment += [Int32](repeating: Int32(s), count: columns.count)
-                rowMajor += [Double](repeating: 0, count: rows.count * columns.count)
+        var result = Plan(role: role, rowOffset: [Int](repeating: -1, count: outSize),
+                          blockColumns: (0..<outSize).map { ($0 / rowsPerBlock) * inSize },
+                          columnSlot: [Int](repeating: -1, count: blocks * inSize), size: 0)
+        guard role.inAxis != nil else { return result }
+        let base = segments.last.map { $0.offset + $0.rowCount * $0.columnCount } ?? 0
+        for b in 0..<blocks {
+            var rows: [Int32] = [], columns: [Int32] = []
+            var rowSlot: [(o: Int, slot: Int)] = []
+            for o in (b * rowsPerBlock)..<((b + 1) * rowsPerBlock) where role.outGroups[o] >= 0 {
+                rowSlot.append((o, Self.slot(Int32(role.outGroups[o]), in: &rows, slotOf: &slotOf)))
             }
+            for r in rows { slotOf[Int(r)] = -1 }
+            for i in 0..<inSize where role.inGroups[b * inSize + i] >= 0 {
+                result.columnSlot[b * inSize + i] = Self.slot(Int32(role.inGroups[b * inSize + i]), in: &columns,
+                                                              slotOf: &slotOf)
+            }
+            for c in columns { slotOf[Int(c)] = -1 }
+            guard !rows.isEmpty, !columns.isEmpty else { continue }
+            let s = segments.count, offset = base + result.size
+            segments.append(LinkSegment(rowStart: rowGroups.count, rowCount: rows.count,
+                                        columnStart: columnGroups.count, columnCount: columns.count, offset: offset))
+            for (o, slot) in rowSlot { result.rowOffset[o] = offset + slot * columns.count }
+            rowGroups += rows
+            rowSegment += [Int32](repeating: Int32(s), count: rows.count)
+            columnGroups += columns
+            columnSegment += [Int32](repeating: Int32(s), count: columns.count)
+            result.size += rows.count * columns.count
         }
-        // Running totals carried through (Σ ln g keeps one left-to-right order).
-        var count = self.count, zeros = self.zeroEntries, logSum = self.logDiagonalSum, constant = self.constant
-        let outGroups = role.outGroups, inGroups = role.inGroups, segments = self.segments
+        return result
+    }
+
+    /// Adds the elements of one tensor with a role where its plan says.
+    private mutating func add(_ plan: Plan, values: [Double]) {
+        let role = plan.role
+        var constant = self.constant
         let hasIn = role.inAxis != nil
+        values.withUnsafeBufferPointer { values in
+        role.outGroups.withUnsafeBufferPointer { outGroups in
+        role.inGroups.withUnsafeBufferPointer { inGroups in
+        plan.rowOffset.withUnsafeBufferPointer { rowOffset in
+        plan.blockColumns.withUnsafeBufferPointer { blockColumns in
+        plan.columnSlot.withUnsafeBufferPointer { columnSlot in
         producedFixed.withUnsafeMutableBufferPointer { producedFixed in
         consumedFixed.withUnsafeMutableBufferPointer { consumedFixed in
         producerCount.withUnsafeMutableBufferPointer { producerCount in
@@ -143,26 +159,80 @@ struct KernelAlignmentLinks: Sendable {
         rowMajor.withUnsafeMutableBufferPointer { entries in
             forEachCoordinate(shape: role.shape, outAxis: role.outAxis, inAxis: role.inAxis) { index, o, i in
                 let g = values[index]
-                guard g > 0 else { zeros += 1; return }
-                count += 1
-                logSum += log(g)
+                guard g > 0 else { return }
                 let out = outGroups[o]
-                let b = blocks == 1 ? 0 : o / rowsPerBlock
-                let input = hasIn ? inGroups[b * inSize + i] : -1
-                if out == input {
+                let column = blockColumns[o] + i
+                let input = hasIn ? inGroups[column] : -1
+                if out != input, out >= 0, input >= 0 {
+                    entries[rowOffset[o] + columnSlot[column]] += g
+                    producerCount[out] += 1; consumerCount[input] += 1
+                } else if out == input {
                     constant += g
                 } else if input < 0 {
                     producedFixed[out] += g; producerCount[out] += 1
-                } else if out < 0 {
-                    consumedFixed[input] += g; consumerCount[input] += 1
                 } else {
-                    let seg = segments[blockSegment[b]]
-                    entries[seg.offset + rowSlot[o] * seg.columnCount + columnSlot[b * inSize + i]] += g
-                    producerCount[out] += 1; consumerCount[input] += 1
+                    consumedFixed[input] += g; consumerCount[input] += 1
                 }
             }
-        }}}}}
-        self.count = count; self.zeroEntries = zeros; self.logDiagonalSum = logSum; self.constant = constant
+        }}}}}}}}}}}
+        self.constant = constant
+    }
+
+    /// n, the zero entries, and Σ ln g over the positive entries of every
+    /// tensor: in fixed chunks (in parallel when large), the partial sums
+    /// added in order, so the result does not depend on the thread count.
+    private static func logarithms(of tensors: [[Double]]) -> (count: Int, zeros: Int, logSum: Double) {
+        let chunk = SweepSchedule.chunkWork
+        let chunks = tensors.enumerated().flatMap { t, values in
+            stride(from: 0, to: values.count, by: chunk).map { (tensor: t, begin: $0, end: Swift.min(values.count, $0 + chunk)) }
+        }
+        var logSums = [Double](repeating: 0, count: chunks.count)
+        var counts = [Int](repeating: 0, count: chunks.count)
+        let work = tensors.reduce(0) { $0 + $1.count }
+        logSums.withUnsafeMutableBufferPointer { logBuffer in
+        counts.withUnsafeMutableBufferPointer { countBuffer in
+            guard let logBase = logBuffer.baseAddress, let countBase = countBuffer.baseAddress else { return }
+            let logSlots = DisjointSlots(base: logBase), countSlots = DisjointSlots(base: countBase)
+            let body: @Sendable (Int) -> Void = { j in
+                let (t, begin, end) = chunks[j]
+                var sum = 0.0, kept = 0
+                tensors[t].withUnsafeBufferPointer { values in
+                    for k in begin..<end where values[k] > 0 { sum += log(values[k]); kept += 1 }
+                }
+                logSlots.store(sum, at: j)
+                countSlots.store(kept, at: j)
+            }
+            if work >= SweepSchedule.parallelWork {
+                ParallelRows.run(chunks.count, body)
+            } else {
+                for j in chunks.indices { body(j) }
+            }
+        }}
+        let kept = counts.reduce(0, +)
+        return (kept, work - kept, logSums.reduce(0, +))
+    }
+
+    /// The column-major copy of every block (blocks in parallel when large).
+    private static func transposed(_ rowMajor: [Double], segments: [LinkSegment]) -> [Double] {
+        [Double](unsafeUninitializedCapacity: rowMajor.count) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                let target = DisjointSlots(base: base)
+                let body: @Sendable (Int) -> Void = { s in
+                    let seg = segments[s]
+                    rowMajor.withUnsafeBufferPointer { source in
+                        guard let from = source.baseAddress else { return }
+                        AlignmentKernels.transpose(from + seg.offset, rows: seg.rowCount, columns: seg.columnCount,
+                                                   into: target.base + seg.offset)
+                    }
+                }
+                if rowMajor.count >= SweepSchedule.parallelWork {
+                    ParallelRows.run(segments.count, body)
+                } else {
+                    for s in segments.indices { body(s) }
+                }
+            }
+            initialized = rowMajor.count
+        }
     }
 
     /// The slot of `group` in `list`, appending it when new; `slotOf` marks

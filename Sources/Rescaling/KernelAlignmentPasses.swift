@@ -65,7 +65,7 @@ extension KernelAlignmentLinks {
     /// consumers' sum B (in == h ≠ out) of each group of `groups`, at `z`
     /// with `factors` gathered at `z`, stored at index h of the slots.
     func groupSums(_ groups: ArraySlice<Int32>, z: [Double], factors: LinkFactors,
-                   producers: DisjointSlots, consumers: DisjointSlots) {
+                   producers: DisjointSlots<Double>, consumers: DisjointSlots<Double>) {
         rowMajor.withUnsafeBufferPointer { rowMajor in
         columnMajor.withUnsafeBufferPointer { columnMajor in
         factors.rowFactors.withUnsafeBufferPointer { rowFactors in
