@@ -14,8 +14,9 @@ extension KernelAlignmentProblem {
         let n = Double(count), ln4 = 2 * M_LN2
         guard count > 0 else { return (start, 0) }
         var state = SweepState(problem: self, z: start)
-        for _ in 0..<maxPasses {
-            let sum = state.total(self)
+        var sum = state.total(self)
+        for pass in 0..<maxPasses {
+            if pass > 0 { sum = state.sweptTotal(self) }
             let threshold = 1e-12 * max(1, abs(criterion(total: sum, z: state.z)))
             var moved = false
             _ = sweep(&state, sum: sum) { _, s, sum in

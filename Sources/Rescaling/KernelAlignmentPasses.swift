@@ -63,9 +63,13 @@ struct LinkFactors: Sendable {
 extension KernelAlignmentLinks {
     /// The producers' sum C (entries of elements with out == h ≠ in) and the
     /// consumers' sum B (in == h ≠ out) of each group of `groups`, at `z`
-    /// with `factors` gathered at `z`, stored at index h of the slots.
+    /// with `factors` gathered at `z`, stored at index h of `sums`; the dot
+    /// product of each of the groups' block rows and columns with the
+    /// factors is stored at its slot in `dots`.
     func groupSums(_ groups: ArraySlice<Int32>, z: [Double], factors: LinkFactors,
-                   producers: DisjointSlots<Double>, consumers: DisjointSlots<Double>) {
+                   into sums: (producers: DisjointSlots<Double>, consumers: DisjointSlots<Double>),
+                   dots: (rows: DisjointSlots<Double>, columns: DisjointSlots<Double>)) {
+        let (producers, consumers) = sums
         rowMajor.withUnsafeBufferPointer { rowMajor in
         columnMajor.withUnsafeBufferPointer { columnMajor in
         factors.rowFactors.withUnsafeBufferPointer { rowFactors in
@@ -88,6 +92,7 @@ extension KernelAlignmentLinks {
                     let seg = segments[s]
                     let d = AlignmentKernels.dot(rowBase + seg.offset + (slot - seg.rowStart) * seg.columnCount,
                                                  columnF + seg.columnStart, seg.columnCount)
+                    dots.rows.store(d, at: slot)
                     if d != 0 { c += d * exp2(2 * (factors.columnReference[s] - zh)) }
                 }
                 var b = consumedFixed[h] == 0 ? 0 : consumedFixed[h] * exp2(2 * zh)
@@ -96,6 +101,7 @@ extension KernelAlignmentLinks {
                     let seg = segments[s]
                     let d = AlignmentKernels.dot(columnBase + seg.offset + (slot - seg.columnStart) * seg.rowCount,
                                                  rowF + seg.rowStart, seg.rowCount)
+                    dots.columns.store(d, at: slot)
                     if d != 0 { b += d * exp2(2 * (zh - factors.rowReference[s])) }
                 }
                 producers.store(c, at: h)
@@ -124,29 +130,60 @@ extension KernelAlignmentLinks {
         return sum == 0 ? 0 : sum * scale
     }
 
-    /// Σ e over every kept element at `z` (`factors` gathered at `z`):
-    /// the blocks in parallel chunks when large, summed in chunk order, so
-    /// the result does not depend on the number of threads.
+    /// Σ e over every kept element at `z` (`factors` gathered at `z`), by a
+    /// pass over every block: in parallel chunks when large, summed in
+    /// chunk order, so the result does not depend on the number of threads.
     func total(z: [Double], factors: LinkFactors, schedule: SweepSchedule) -> Double {
+        fixedTotal(z: z) + blockTotals(schedule.totalChunks, work: schedule.totalWork, factors: factors)
+    }
+
+    /// Σ e at `z` right after a sweep that ended there, `dots` being the
+    /// dot products that sweep computed (`groupSums`): settled segments from
+    /// their dots and final factors, the others by a pass.
+    func sweptTotal(z: [Double], factors: LinkFactors, schedule: SweepSchedule,
+                    rowDots: [Double], columnDots: [Double]) -> Double {
+        var sum = fixedTotal(z: z)
+        for (s, seg) in segments.enumerated() {
+            var blockSum = 0.0
+            switch schedule.settlement[s] {
+            case .rows:
+                for k in seg.rowStart..<(seg.rowStart + seg.rowCount) { blockSum += rowDots[k] * factors.rowFactors[k] }
+            case .columns:
+                for k in seg.columnStart..<(seg.columnStart + seg.columnCount) {
+                    blockSum += columnDots[k] * factors.columnFactors[k]
+                }
+            case .none: continue
+            }
+            if blockSum != 0 { sum += blockSum * exp2(2 * (factors.columnReference[s] - factors.rowReference[s])) }
+        }
+        return sum + blockTotals(schedule.unsettledChunks, work: schedule.unsettledWork, factors: factors)
+    }
+
+    /// The entries that never move and those with one fixed side.
+    private func fixedTotal(z: [Double]) -> Double {
         var sum = constant
         for h in 0..<groupCount {
             if producedFixed[h] != 0 { sum += producedFixed[h] * exp2(-2 * z[h]) }
             if consumedFixed[h] != 0 { sum += consumedFixed[h] * exp2(2 * z[h]) }
         }
-        let chunks = schedule.totalChunks
-        guard !chunks.isEmpty else { return sum }
+        return sum
+    }
+
+    /// Σ over `chunks` of `blockTotal`, in parallel when `work` is large,
+    /// added in chunk order.
+    private func blockTotals(_ chunks: [RowChunk], work: Int, factors: LinkFactors) -> Double {
+        guard !chunks.isEmpty else { return 0 }
         var partials = [Double](repeating: 0, count: chunks.count)
         partials.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let slots = DisjointSlots(base: base)
             let body: @Sendable (Int) -> Void = { j in slots.store(self.blockTotal(chunks[j], factors: factors), at: j) }
-            if schedule.totalWork >= SweepSchedule.parallelWork {
+            if work >= SweepSchedule.parallelWork {
                 ParallelRows.run(chunks.count, body)
             } else {
                 for j in chunks.indices { body(j) }
             }
         }
-        for partial in partials { sum += partial }
-        return sum
+        return partials.reduce(0, +)
     }
 }

@@ -21,6 +21,25 @@ struct SweepSchedule: Sendable {
     /// Row ranges of the segments for a pass over every link, and that pass's work.
     var totalChunks: [RowChunk]
     var totalWork: Int
+    /// Per segment, whether a sweep leaves its entries' sum recoverable
+    /// from the dot products it computed (see `Settlement`).
+    var settlement: [Settlement]
+    /// The chunks of `totalChunks` over unsettled segments, and their work.
+    var unsettledChunks: [RowChunk]
+    var unsettledWork: Int
+
+    /// When a segment's final sum after a sweep is known from that sweep's
+    /// own dot products, with no further pass over its entries.
+    enum Settlement: Sendable {
+        /// Every row group is updated in the sweep, after every moving
+        /// column group: each row's dot product was taken with the final
+        /// column factors, so Σ = Σ_rows dot·(final row factor)·scale.
+        case rows
+        /// The same with rows and columns exchanged.
+        case columns
+        /// Neither (groups linked both ways, or not every group updated).
+        case none
+    }
 
     var runCount: Int { runStart.count - 1 }
 
@@ -86,6 +105,25 @@ struct SweepSchedule: Sendable {
                 r = end
             }
             totalWork += seg.rowCount * seg.columnCount
+        }
+        var runOf = [Int](repeating: -1, count: groupCount)
+        for k in 0..<(runStart.count - 1) {
+            for index in runStart[k]..<runStart[k + 1] { runOf[Int(order[index])] = k }
+        }
+        let settlement = links.segments.map { seg -> Settlement in
+            let rows = links.rowGroups[seg.rowStart..<(seg.rowStart + seg.rowCount)].map { runOf[Int($0)] }
+            let columns = links.columnGroups[seg.columnStart..<(seg.columnStart + seg.columnCount)].map { runOf[Int($0)] }
+            // Runs of the moving groups on each side (−1: never moves).
+            let rowRuns = rows.filter { $0 >= 0 }, columnRuns = columns.filter { $0 >= 0 }
+            if rowRuns.count == rows.count, (columnRuns.max() ?? -1) < (rowRuns.min() ?? Int.max) { return .rows }
+            if columnRuns.count == columns.count, (rowRuns.max() ?? -1) < (columnRuns.min() ?? Int.max) { return .columns }
+            return .none
+        }
+        let unsettledChunks = totalChunks.filter { settlement[$0.segment] == .none }
+        self.settlement = settlement
+        self.unsettledChunks = unsettledChunks
+        self.unsettledWork = unsettledChunks.reduce(0) {
+            $0 + ($1.rowEnd - $1.rowBegin) * links.segments[$1.segment].columnCount
         }
         self.order = order; self.runStart = runStart; self.chunkStart = chunkStart
         self.runChunks = runChunks; self.runWork = runWork

@@ -67,7 +67,7 @@ extension KernelAlignmentProblem {
                 change += abs(delta)
                 return (delta, rest + s.consumers * y + s.producers / y)
             }
-            sum = state.total(self)
+            sum = state.sweptTotal(self)
             history.append(criterion(total: sum, z: state.z))
             if change < tolerance { converged = true; break }
             relaxation.record(change: change)

@@ -16,19 +16,36 @@ struct SweepState {
     private var factors: LinkFactors
     private var producerSums: [Double]
     private var consumerSums: [Double]
+    /// Per block row and column slot, its dot product with the factors when
+    /// its group's run last computed its sums.
+    private var rowDots: [Double]
+    private var columnDots: [Double]
 
     init(problem: KernelAlignmentProblem, z: [Double]) {
         self.z = z
         factors = LinkFactors(links: problem.links, z: z)
         producerSums = [Double](repeating: 0, count: problem.groupCount)
         consumerSums = producerSums
+        rowDots = [Double](repeating: 0, count: problem.links.rowGroups.count)
+        columnDots = [Double](repeating: 0, count: problem.links.columnGroups.count)
     }
 
-    /// Σe at the current z (references re-centred on z first, which keeps
-    /// the factors near 1 however far the sweeps move).
-    mutating func total(_ problem: KernelAlignmentProblem) -> Double {
+    /// Σe at the current z, by a pass over every link.
+    func total(_ problem: KernelAlignmentProblem) -> Double {
+        problem.links.total(z: z, factors: factors, schedule: problem.schedule)
+    }
+
+    /// Σe at the current z right after a sweep: the same number as `total`
+    /// up to rounding, with no pass over the segments the sweep settled.
+    func sweptTotal(_ problem: KernelAlignmentProblem) -> Double {
+        problem.links.sweptTotal(z: z, factors: factors, schedule: problem.schedule,
+                                 rowDots: rowDots, columnDots: columnDots)
+    }
+
+    /// Re-centres the factors' references on the current z (which keeps the
+    /// factors near 1 however far the sweeps move).
+    mutating func recentre(_ problem: KernelAlignmentProblem) {
         factors.refresh(links: problem.links, z: z)
-        return problem.links.total(z: z, factors: factors, schedule: problem.schedule)
     }
 
     /// Computes B and C of every group of run `k` at the current z; large
@@ -39,21 +56,29 @@ struct SweepState {
         let order = schedule.order, chunkStart = schedule.chunkStart
         let chunks = schedule.runChunks[k]..<schedule.runChunks[k + 1]
         let z = self.z, factors = self.factors
+        // The dot buffers may be empty (no blocks): a dummy slot keeps the
+        // pointers valid; nothing is stored through them then.
+        if rowDots.isEmpty { rowDots = [0] }
+        if columnDots.isEmpty { columnDots = [0] }
         producerSums.withUnsafeMutableBufferPointer { producerBuffer in
         consumerSums.withUnsafeMutableBufferPointer { consumerBuffer in
-            guard let producerBase = producerBuffer.baseAddress, let consumerBase = consumerBuffer.baseAddress else { return }
-            let producers = DisjointSlots(base: producerBase), consumers = DisjointSlots(base: consumerBase)
+        rowDots.withUnsafeMutableBufferPointer { rowDotBuffer in
+        columnDots.withUnsafeMutableBufferPointer { columnDotBuffer in
+            guard let producerBase = producerBuffer.baseAddress, let consumerBase = consumerBuffer.baseAddress,
+                  let rowDotBase = rowDotBuffer.baseAddress, let columnDotBase = columnDotBuffer.baseAddress else { return }
+            let sums = (producers: DisjointSlots(base: producerBase), consumers: DisjointSlots(base: consumerBase))
+            let dots = (rows: DisjointSlots(base: rowDotBase), columns: DisjointSlots(base: columnDotBase))
             let body: @Sendable (Int) -> Void = { j in
                 let chunk = chunks.lowerBound + j
                 links.groupSums(order[chunkStart[chunk]..<chunkStart[chunk + 1]], z: z, factors: factors,
-                                producers: producers, consumers: consumers)
+                                into: sums, dots: dots)
             }
             if schedule.runWork[k] >= SweepSchedule.parallelWork {
                 ParallelRows.run(chunks.count, body)
             } else {
                 for j in 0..<chunks.count { body(j) }
             }
-        }}
+        }}}}
     }
 
     /// The sums of group `h` from the last `computeSums` of its run.
@@ -78,6 +103,7 @@ extension KernelAlignmentProblem {
     func sweep(_ state: inout SweepState, sum start: Double,
                step: (Int, GroupSums, Double) -> (delta: Double, sum: Double)?) -> Double {
         var sum = start
+        state.recentre(self)
         for k in 0..<schedule.runCount {
             state.computeSums(run: k, problem: self)
             for index in schedule.runStart[k]..<schedule.runStart[k + 1] {
