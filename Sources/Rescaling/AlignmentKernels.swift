@@ -23,6 +23,25 @@ enum AlignmentKernels {
         return total
     }
 
+    /// o[k] += f·a[k] for k in 0..<n.
+    @inline(__always)
+    static func addScaled(_ f: Double, _ a: UnsafePointer<Double>, into o: UnsafeMutablePointer<Double>, _ n: Int) {
+        var k = 0
+        let rawA = UnsafeRawPointer(a), rawO = UnsafeMutableRawPointer(o)
+        let fv = SIMD4<Double>(repeating: f)
+        while k + 8 <= n {
+            let offset = 8 * k
+            let o0 = rawO.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self)
+            let o1 = rawO.loadUnaligned(fromByteOffset: offset + 32, as: SIMD4<Double>.self)
+            rawO.storeBytes(of: o0 + fv * rawA.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self),
+                            toByteOffset: offset, as: SIMD4<Double>.self)
+            rawO.storeBytes(of: o1 + fv * rawA.loadUnaligned(fromByteOffset: offset + 32, as: SIMD4<Double>.self),
+                            toByteOffset: offset + 32, as: SIMD4<Double>.self)
+            k += 8
+        }
+        while k < n { o[k] += f * a[k]; k += 1 }
+    }
+
     /// Writes the transpose of the `rows`×`columns` row-major block at
     /// `source` to `target` (`columns`×`rows`, row-major), in cache-sized tiles.
     static func transpose(_ source: UnsafePointer<Double>, rows: Int, columns: Int, into target: UnsafeMutablePointer<Double>) {
@@ -49,4 +68,5 @@ struct DisjointSlots<Element>: @unchecked Sendable {
     let base: UnsafeMutablePointer<Element>
 
     @inline(__always) func store(_ value: Element, at index: Int) { base[index] = value }
+    @inline(__always) func load(at index: Int) -> Element { base[index] }
 }

@@ -12,9 +12,11 @@ struct LinkSegment: Sendable {
     /// First column slot (index into `columnGroups`) and the number of columns.
     var columnStart: Int
     var columnCount: Int
-    /// Where the block starts in `rowMajor` (rows × columns) and in
-    /// `columnMajor` (its transpose).
+    /// Where the block starts in `rowMajor` (rows × columns).
     var offset: Int
+    /// Where its transpose starts in `columnMajor`, −1 when it has none
+    /// (its column sums are taken by passes over its rows).
+    var columnOffset = -1
 }
 
 /// The kernel diagonal regrouped for the alignment sweeps.
@@ -27,14 +29,15 @@ struct LinkSegment: Sendable {
 /// - `in` fixed: summed per produced group into `producedFixed`.
 /// - `out` fixed: summed per consumed group into `consumedFixed`.
 /// - both free and different: summed per (out, in) pair into the dense
-///   blocks of `segments`, stored twice (row-major for the producers' sums,
-///   column-major for the consumers'), so every per-group sum is a
-///   contiguous dot product with a gathered row of scale factors.
+///   blocks of `segments`, row-major, so every per-group sum is a
+///   contiguous dot product with a gathered row of scale factors (or, for
+///   the consumers' sums, a contiguous pass over the rows); blocks whose
+///   column sums are needed one group at a time also get a column-major copy.
 struct KernelAlignmentLinks: Sendable {
     var segments: [LinkSegment] = []
     /// The blocks' aggregated entries, each block rows × columns, row-major.
     var rowMajor: [Double] = []
-    /// The same blocks transposed (columns × rows, row-major).
+    /// The transposes (columns × rows, row-major) of the blocks that have one.
     var columnMajor: [Double] = []
     /// Group of each row slot and its segment.
     var rowGroups: [Int32] = []
@@ -85,7 +88,6 @@ struct KernelAlignmentLinks: Sendable {
                 for g in values where g > 0 { constant += g }
             }
         }
-        columnMajor = Self.transposed(rowMajor, segments: segments)
         (rowOccurrenceStart, rowOccurrences) = Self.occurrences(of: rowGroups, groupCount: groupCount)
         (columnOccurrenceStart, columnOccurrences) = Self.occurrences(of: columnGroups, groupCount: groupCount)
     }
@@ -212,26 +214,33 @@ struct KernelAlignmentLinks: Sendable {
         return (kept, work - kept, logSums.reduce(0, +))
     }
 
-    /// The column-major copy of every block (blocks in parallel when large).
-    private static func transposed(_ rowMajor: [Double], segments: [LinkSegment]) -> [Double] {
-        [Double](unsafeUninitializedCapacity: rowMajor.count) { buffer, initialized in
+    /// Gives the blocks `chosen` their column-major copies (in parallel
+    /// when large).
+    mutating func makeColumnCopies(_ chosen: [Int]) {
+        var size = 0
+        for s in chosen {
+            segments[s].columnOffset = size
+            size += segments[s].rowCount * segments[s].columnCount
+        }
+        let segments = self.segments, rowMajor = self.rowMajor
+        columnMajor = [Double](unsafeUninitializedCapacity: size) { buffer, initialized in
             if let base = buffer.baseAddress {
                 let target = DisjointSlots(base: base)
-                let body: @Sendable (Int) -> Void = { s in
-                    let seg = segments[s]
+                let body: @Sendable (Int) -> Void = { j in
+                    let seg = segments[chosen[j]]
                     rowMajor.withUnsafeBufferPointer { source in
                         guard let from = source.baseAddress else { return }
                         AlignmentKernels.transpose(from + seg.offset, rows: seg.rowCount, columns: seg.columnCount,
-                                                   into: target.base + seg.offset)
+                                                   into: target.base + seg.columnOffset)
                     }
                 }
-                if rowMajor.count >= SweepSchedule.parallelWork {
-                    ParallelRows.run(segments.count, body)
+                if size >= SweepSchedule.parallelWork {
+                    ParallelRows.run(chosen.count, body)
                 } else {
-                    for s in segments.indices { body(s) }
+                    for j in chosen.indices { body(j) }
                 }
             }
-            initialized = rowMajor.count
+            initialized = size
         }
     }
 

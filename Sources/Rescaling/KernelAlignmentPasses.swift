@@ -63,9 +63,11 @@ struct LinkFactors: Sendable {
 extension KernelAlignmentLinks {
     /// The producers' sum C (entries of elements with out == h ≠ in) and the
     /// consumers' sum B (in == h ≠ out) of each group of `groups`, at `z`
-    /// with `factors` gathered at `z`, stored at index h of `sums`; the dot
+    /// with `factors` gathered at `z`, stored at index h of `sums`. The dot
     /// product of each of the groups' block rows and columns with the
-    /// factors is stored at its slot in `dots`.
+    /// factors is stored at its slot in `dots`, except for blocks without a
+    /// column-major copy, whose column dots must already be there (from
+    /// `columnPass` at the same point).
     func groupSums(_ groups: ArraySlice<Int32>, z: [Double], factors: LinkFactors,
                    into sums: (producers: DisjointSlots<Double>, consumers: DisjointSlots<Double>),
                    dots: (rows: DisjointSlots<Double>, columns: DisjointSlots<Double>)) {
@@ -74,20 +76,15 @@ extension KernelAlignmentLinks {
         columnMajor.withUnsafeBufferPointer { columnMajor in
         factors.rowFactors.withUnsafeBufferPointer { rowFactors in
         factors.columnFactors.withUnsafeBufferPointer { columnFactors in
-            guard let rowBase = rowMajor.baseAddress, let columnBase = columnMajor.baseAddress,
-                  let rowF = rowFactors.baseAddress, let columnF = columnFactors.baseAddress else {
-                // No blocks: only the fixed-side sums.
-                for g in groups {
-                    let h = Int(g), zh = z[h]
-                    producers.store(producedFixed[h] == 0 ? 0 : producedFixed[h] * exp2(-2 * zh), at: h)
-                    consumers.store(consumedFixed[h] == 0 ? 0 : consumedFixed[h] * exp2(2 * zh), at: h)
-                }
-                return
-            }
+            // Each base is nil only when nothing is stored behind it, and
+            // then no occurrence reads it.
+            let rowBase = rowMajor.baseAddress, columnBase = columnMajor.baseAddress
+            let rowF = rowFactors.baseAddress, columnF = columnFactors.baseAddress
             for g in groups {
                 let h = Int(g), zh = z[h]
                 var c = producedFixed[h] == 0 ? 0 : producedFixed[h] * exp2(-2 * zh)
                 for k in rowOccurrenceStart[h]..<rowOccurrenceStart[h + 1] {
+                    guard let rowBase, let columnF else { break }
                     let slot = Int(rowOccurrences[k]), s = Int(rowSegment[slot])
                     let seg = segments[s]
                     let d = AlignmentKernels.dot(rowBase + seg.offset + (slot - seg.rowStart) * seg.columnCount,
@@ -99,15 +96,38 @@ extension KernelAlignmentLinks {
                 for k in columnOccurrenceStart[h]..<columnOccurrenceStart[h + 1] {
                     let slot = Int(columnOccurrences[k]), s = Int(columnSegment[slot])
                     let seg = segments[s]
-                    let d = AlignmentKernels.dot(columnBase + seg.offset + (slot - seg.columnStart) * seg.rowCount,
+                    let d: Double
+                    if seg.columnOffset >= 0, let columnBase, let rowF {
+                        d = AlignmentKernels.dot(columnBase + seg.columnOffset + (slot - seg.columnStart) * seg.rowCount,
                                                  rowF + seg.rowStart, seg.rowCount)
-                    dots.columns.store(d, at: slot)
+                        dots.columns.store(d, at: slot)
+                    } else {
+                        d = dots.columns.load(at: slot)
+                    }
                     if d != 0 { b += d * exp2(2 * (zh - factors.rowReference[s])) }
                 }
                 producers.store(c, at: h)
                 consumers.store(b, at: h)
             }
         }}}}
+    }
+
+    /// One chunk of a column pass: Σ over its rows r of row r times its row
+    /// factor, into `partials` at `chunk.partialOffset` (one per column).
+    func columnPass(_ chunk: SweepSchedule.ColumnPassChunk, factors: LinkFactors, into partials: DisjointSlots<Double>) {
+        let seg = segments[chunk.segment]
+        let target = partials.base + chunk.partialOffset
+        target.update(repeating: 0, count: seg.columnCount)
+        rowMajor.withUnsafeBufferPointer { rowMajor in
+        factors.rowFactors.withUnsafeBufferPointer { rowF in
+            guard let rowBase = rowMajor.baseAddress else { return }
+            for r in chunk.rowBegin..<chunk.rowEnd {
+                let f = rowF[seg.rowStart + r]
+                if f != 0 {
+                    AlignmentKernels.addScaled(f, rowBase + seg.offset + r * seg.columnCount, into: target, seg.columnCount)
+                }
+            }
+        }}
     }
 
     /// Σ of the entries of the block rows of `chunk` at the point `factors`

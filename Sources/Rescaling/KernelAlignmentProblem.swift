@@ -52,12 +52,14 @@ struct KernelAlignmentProblem {
             try KernelAlignmentProblem.validate(role, kernel: kernel, groupCount: groupCount)
             roles[role.tensor] = role
         }
-        let links = KernelAlignmentLinks(kernel: kernel, roles: roles, groupCount: groupCount)
+        var links = KernelAlignmentLinks(kernel: kernel, roles: roles, groupCount: groupCount)
         let blocked = Set(structure.blocked.map { "\($0.node):\($0.index)" })
         let frozen = structure.groups.map { group in group.units.contains(where: blocked.contains) }
         let active = (0..<groupCount).map { !frozen[$0] && links.producerCount[$0] + links.consumerCount[$0] > 0 }
+        let schedule = SweepSchedule(links: links, active: active)
+        links.makeColumnCopies(schedule.columnCopies)
         self.links = links
-        self.schedule = SweepSchedule(links: links, active: active)
+        self.schedule = schedule
         self.groupCount = groupCount
         self.frozen = frozen
     }

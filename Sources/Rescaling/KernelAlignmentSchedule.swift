@@ -41,7 +41,32 @@ struct SweepSchedule: Sendable {
         case none
     }
 
+    /// Per run, the segments whose column sums it takes by a pass over
+    /// their rows (every moving column group of theirs is in the run), the
+    /// row chunks of those passes, and their work.
+    var columnPassSegments: [[Int]]
+    var columnPasses: [[ColumnPassChunk]]
+    var columnPassWork: [Int]
+    /// Partial column sums a run's passes need at most.
+    var partialCount: Int
+    /// The segments whose column sums are taken column by column, as their
+    /// groups' turns come: they need a column-major copy.
+    var columnCopies: [Int]
+
+    /// Rows `rowBegin..<rowEnd` of a segment, whose column sums go to
+    /// `partialOffset..<partialOffset + columns` of the partial sums.
+    struct ColumnPassChunk: Sendable {
+        var segment: Int
+        var rowBegin: Int
+        var rowEnd: Int
+        var partialOffset: Int
+    }
+
     var runCount: Int { runStart.count - 1 }
+
+    /// Row chunks of one segment's column pass (fixed, so the sums do not
+    /// depend on the number of threads).
+    static let columnPassChunks = 16
 
     /// Work per chunk: big enough to amortise a dispatch, small enough to
     /// balance two to a few dozen cores.
@@ -59,7 +84,7 @@ struct SweepSchedule: Sendable {
             Self.markLinks(rows, to: columns.sorted(), in: &linkedBelow)
             Self.markLinks(columns, to: rows.sorted(), in: &linkedBelow)
         }
-        var order: [Int32] = [], runStart: [Int] = [], work: [Int] = []
+        var order: [Int32] = [], runStart: [Int] = []
         var runFirst = Int.max
         for h in 0..<groupCount where active[h] {
             if runStart.isEmpty || linkedBelow[h] >= runFirst {
@@ -67,19 +92,55 @@ struct SweepSchedule: Sendable {
                 runFirst = h
             }
             order.append(Int32(h))
+        }
+        runStart.append(order.count)
+        let runCount = runStart.count - 1
+        var runOf = [Int](repeating: -1, count: groupCount)
+        for k in 0..<runCount {
+            for index in runStart[k]..<runStart[k + 1] { runOf[Int(order[index])] = k }
+        }
+        // Per segment, the runs of its moving row and column groups.
+        let rowRuns = links.segments.map { seg in
+            links.rowGroups[seg.rowStart..<(seg.rowStart + seg.rowCount)].map { runOf[Int($0)] }
+        }
+        let columnRuns = links.segments.map { seg in
+            links.columnGroups[seg.columnStart..<(seg.columnStart + seg.columnCount)].map { runOf[Int($0)] }
+        }
+
+        // Column sums by a pass over the rows, for every segment whose
+        // moving column groups all lie in one run.
+        var columnPassRun = [Int](repeating: -1, count: links.segments.count)
+        var columnPasses = [[ColumnPassChunk]](repeating: [], count: runCount)
+        var columnPassSegments = [[Int]](repeating: [], count: runCount)
+        var partialCount = [Int](repeating: 0, count: runCount)
+        for (s, seg) in links.segments.enumerated() {
+            let moving = Set(columnRuns[s].filter { $0 >= 0 })
+            guard moving.count == 1, let k = moving.first else { continue }
+            columnPassRun[s] = k
+            columnPassSegments[k].append(s)
+            let pieces = Swift.min(seg.rowCount, Self.columnPassChunks)
+            for piece in 0..<pieces {
+                columnPasses[k].append(ColumnPassChunk(segment: s, rowBegin: piece * seg.rowCount / pieces,
+                                                       rowEnd: (piece + 1) * seg.rowCount / pieces,
+                                                       partialOffset: partialCount[k]))
+                partialCount[k] += seg.columnCount
+            }
+        }
+
+        var work: [Int] = []
+        for h in order.map(Int.init) {
             var w = 1
             for k in links.rowOccurrenceStart[h]..<links.rowOccurrenceStart[h + 1] {
                 w += links.segments[Int(links.rowSegment[Int(links.rowOccurrences[k])])].columnCount
             }
             for k in links.columnOccurrenceStart[h]..<links.columnOccurrenceStart[h + 1] {
-                w += links.segments[Int(links.columnSegment[Int(links.columnOccurrences[k])])].rowCount
+                let s = Int(links.columnSegment[Int(links.columnOccurrences[k])])
+                w += columnPassRun[s] >= 0 ? 1 : links.segments[s].rowCount
             }
             work.append(w)
         }
-        runStart.append(order.count)
-
         var chunkStart: [Int] = [], runChunks: [Int] = [], runWork: [Int] = []
-        for k in 0..<(runStart.count - 1) {
+        for k in 0..<runCount {
             runChunks.append(chunkStart.count)
             var total = 0, inChunk = 0
             for index in runStart[k]..<runStart[k + 1] {
@@ -106,28 +167,33 @@ struct SweepSchedule: Sendable {
             }
             totalWork += seg.rowCount * seg.columnCount
         }
-        var runOf = [Int](repeating: -1, count: groupCount)
-        for k in 0..<(runStart.count - 1) {
-            for index in runStart[k]..<runStart[k + 1] { runOf[Int(order[index])] = k }
-        }
-        let settlement = links.segments.map { seg -> Settlement in
-            let rows = links.rowGroups[seg.rowStart..<(seg.rowStart + seg.rowCount)].map { runOf[Int($0)] }
-            let columns = links.columnGroups[seg.columnStart..<(seg.columnStart + seg.columnCount)].map { runOf[Int($0)] }
-            // Runs of the moving groups on each side (−1: never moves).
-            let rowRuns = rows.filter { $0 >= 0 }, columnRuns = columns.filter { $0 >= 0 }
-            if rowRuns.count == rows.count, (columnRuns.max() ?? -1) < (rowRuns.min() ?? Int.max) { return .rows }
-            if columnRuns.count == columns.count, (rowRuns.max() ?? -1) < (columnRuns.min() ?? Int.max) { return .columns }
+        let settlement = links.segments.indices.map { s -> Settlement in
+            let rows = rowRuns[s], columns = columnRuns[s]
+            let movingRows = rows.filter { $0 >= 0 }, movingColumns = columns.filter { $0 >= 0 }
+            if movingRows.count == rows.count, (movingColumns.max() ?? -1) < (movingRows.min() ?? Int.max) { return .rows }
+            if movingColumns.count == columns.count, (movingRows.max() ?? -1) < (movingColumns.min() ?? Int.max) {
+                return .columns
+            }
             return .none
         }
         let unsettledChunks = totalChunks.filter { settlement[$0.segment] == .none }
+        self.order = order; self.runStart = runStart; self.chunkStart = chunkStart
+        self.runChunks = runChunks; self.runWork = runWork
+        self.totalChunks = totalChunks; self.totalWork = totalWork
         self.settlement = settlement
         self.unsettledChunks = unsettledChunks
         self.unsettledWork = unsettledChunks.reduce(0) {
             $0 + ($1.rowEnd - $1.rowBegin) * links.segments[$1.segment].columnCount
         }
-        self.order = order; self.runStart = runStart; self.chunkStart = chunkStart
-        self.runChunks = runChunks; self.runWork = runWork
-        self.totalChunks = totalChunks; self.totalWork = totalWork
+        self.columnPasses = columnPasses
+        self.columnPassSegments = columnPassSegments
+        self.columnPassWork = (0..<runCount).map { k in
+            columnPassSegments[k].reduce(0) { $0 + links.segments[$1].rowCount * links.segments[$1].columnCount }
+        }
+        self.partialCount = partialCount.max() ?? 0
+        self.columnCopies = links.segments.indices.filter { s in
+            columnPassRun[s] < 0 && columnRuns[s].contains { $0 >= 0 }
+        }
     }
 
     /// For each group of `groups`, records the largest of `others` (sorted)

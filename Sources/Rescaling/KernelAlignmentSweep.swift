@@ -20,6 +20,8 @@ struct SweepState {
     /// its group's run last computed its sums.
     private var rowDots: [Double]
     private var columnDots: [Double]
+    /// Scratch for the partial column sums of a run's column passes.
+    private var partials: [Double]
 
     init(problem: KernelAlignmentProblem, z: [Double]) {
         self.z = z
@@ -28,6 +30,7 @@ struct SweepState {
         consumerSums = producerSums
         rowDots = [Double](repeating: 0, count: problem.links.rowGroups.count)
         columnDots = [Double](repeating: 0, count: problem.links.columnGroups.count)
+        partials = [Double](repeating: 0, count: problem.schedule.partialCount)
     }
 
     /// Σe at the current z, by a pass over every link.
@@ -48,9 +51,11 @@ struct SweepState {
         factors.refresh(links: problem.links, z: z)
     }
 
-    /// Computes B and C of every group of run `k` at the current z; large
-    /// runs in parallel chunks (each group's sums come from one chunk, so
-    /// the numbers do not depend on the number of threads).
+    /// Computes B and C of every group of run `k` at the current z: first
+    /// the column sums of the blocks whose columns all move in this run, by
+    /// passes over their rows, then each group's sums; large runs in
+    /// parallel chunks (fixed chunks, each result from one of them, so the
+    /// numbers do not depend on the number of threads).
     mutating func computeSums(run k: Int, problem: KernelAlignmentProblem) {
         let links = problem.links, schedule = problem.schedule
         let order = schedule.order, chunkStart = schedule.chunkStart
@@ -60,6 +65,7 @@ struct SweepState {
         // pointers valid; nothing is stored through them then.
         if rowDots.isEmpty { rowDots = [0] }
         if columnDots.isEmpty { columnDots = [0] }
+        if !schedule.columnPasses[k].isEmpty { columnPasses(run: k, problem: problem) }
         producerSums.withUnsafeMutableBufferPointer { producerBuffer in
         consumerSums.withUnsafeMutableBufferPointer { consumerBuffer in
         rowDots.withUnsafeMutableBufferPointer { rowDotBuffer in
@@ -79,6 +85,29 @@ struct SweepState {
                 for j in 0..<chunks.count { body(j) }
             }
         }}}}
+    }
+
+    /// The column dots of run `k`'s column-pass blocks, into `columnDots`.
+    private mutating func columnPasses(run k: Int, problem: KernelAlignmentProblem) {
+        let links = problem.links, passes = problem.schedule.columnPasses[k], factors = self.factors
+        partials.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let slots = DisjointSlots(base: base)
+            let body: @Sendable (Int) -> Void = { j in links.columnPass(passes[j], factors: factors, into: slots) }
+            if problem.schedule.columnPassWork[k] >= SweepSchedule.parallelWork {
+                ParallelRows.run(passes.count, body)
+            } else {
+                for j in passes.indices { body(j) }
+            }
+        }
+        // Each segment's chunks are consecutive, its first starts at row 0.
+        for pass in passes {
+            let seg = links.segments[pass.segment]
+            for c in 0..<seg.columnCount {
+                let value = partials[pass.partialOffset + c]
+                columnDots[seg.columnStart + c] = pass.rowBegin == 0 ? value : columnDots[seg.columnStart + c] + value
+            }
+        }
     }
 
     /// The sums of group `h` from the last `computeSums` of its run.

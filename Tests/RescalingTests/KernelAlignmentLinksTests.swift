@@ -91,11 +91,22 @@ import Testing
         let (mlpDiagonal, mlpStructure) = Self.wideMLP(seed: 7)
         let mlp = try KernelAlignmentProblem(diagonal: mlpDiagonal, structure: mlpStructure)
         #expect(mlp.schedule.runStart == [0, 512, 1024, 1536])
-        #expect(mlp.schedule.runWork.allSatisfy { $0 >= SweepSchedule.parallelWork })
+        // Parallel: the column passes of runs 0 and 1, the row dots of runs 1 and 2.
+        #expect(mlp.schedule.columnPassWork.prefix(2).allSatisfy { $0 >= SweepSchedule.parallelWork })
+        #expect(mlp.schedule.runWork.suffix(2).allSatisfy { $0 >= SweepSchedule.parallelWork })
         // Hidden-to-hidden blocks only (the first and last layers have a fixed side).
         #expect(mlp.links.segments.count == 2)
         #expect(mlp.schedule.settlement.allSatisfy { $0 == .rows })
         #expect(mlp.schedule.unsettledChunks.isEmpty)
+        // Each block's columns all move in one run: column sums by row passes, no transposed copies.
+        #expect(mlp.schedule.columnCopies.isEmpty && mlp.links.columnMajor.isEmpty)
+        #expect(mlp.schedule.columnPassWork == [512 * 512, 512 * 512, 0])
+        // In the mixed structure the grouped convolution's two blocks take
+        // row passes; the residual and dense blocks, whose columns move in
+        // several runs, take column-major copies.
+        #expect(problem.links.segments.count == 4)
+        #expect(problem.schedule.columnPassSegments[0] == [0, 1])
+        #expect(problem.schedule.columnCopies == [2, 3])
     }
 
     /// Σe recovered from a sweep's own dot products equals a fresh pass,
