@@ -10,34 +10,32 @@ extension KernelAlignmentProblem {
     /// never increases and the descent ends.
     /// - Returns: the integer point and the number of passes that moved something.
     func integerDescent(from start: [Double], maxPasses: Int) -> (z: [Double], passes: Int) {
-        var z = start, passes = 0
+        var passes = 0
         let n = Double(count), ln4 = 2 * M_LN2
-        guard count > 0 else { return (z, 0) }
-        for _ in 0..<maxPasses {
-            var sum = total(z), moved = false
-            let threshold = 1e-12 * max(1, abs(criterion(z)))
-            for h in 0..<groupCount where !frozen[h] {
-                let s = groupSums(h, z)
-                guard s.consumerCount + s.producerCount > 0 else { continue }
+        guard count > 0 else { return (start, 0) }
+        var state = SweepState(problem: self, z: start)
+        var sum = state.total(self)
+        for pass in 0..<maxPasses {
+            if pass > 0 { sum = state.sweptTotal(self) }
+            let threshold = 1e-12 * max(1, abs(criterion(total: sum, z: state.z)))
+            var moved = false
+            _ = sweep(&state, sum: sum) { _, s, sum in
                 let rest = max(sum - s.consumers - s.producers, 0)
                 let a = Double(s.producerCount - s.consumerCount)
                 var best: (delta: Double, change: Double, sum: Double)? = nil
-                for delta in [1.0, -1.0] {
-                    let y = exp2(2 * delta)
+                for (delta, y) in [(1.0, 4.0), (-1.0, 0.25)] {
                     let newSum = rest + s.consumers * y + s.producers / y
                     let change = n * log(newSum / sum) + ln4 * delta * a
                     if change < -threshold, change < (best?.change ?? 0) { best = (delta, change, newSum) }
                 }
-                if let best {
-                    z[h] += best.delta
-                    sum = best.sum
-                    moved = true
-                }
+                guard let best else { return nil }
+                moved = true
+                return (best.delta, best.sum)
             }
             if !moved { break }
             passes += 1
         }
-        return (z, passes)
+        return (state.z, passes)
     }
 
     /// The exact-mode answer from a continuous solution: round, descend,

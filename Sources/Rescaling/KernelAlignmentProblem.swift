@@ -19,24 +19,20 @@ import Network
 /// BZ = Z[unit it leaves] − Z[unit it enters], parameters times e^(−BZ/2)):
 /// Z = 2·ln2·z and BZ = 2·ln2·t, and the criterion is the same number.
 struct KernelAlignmentProblem {
-    /// g > 0 per kept element.
-    let diagonal: [Double]
-    /// Produced and consumed group per kept element, −1 = fixed.
-    let outGroup: [Int32]
-    let inGroup: [Int32]
+    /// The kept elements regrouped into per-group sums and dense link blocks.
+    let links: KernelAlignmentLinks
+    /// The sweep order, its runs and chunks.
+    let schedule: SweepSchedule
     let groupCount: Int
-    /// Per group, the kept elements that consume it (in == h, out ≠ h) and
-    /// that produce it (out == h, in ≠ h), as CSR ranges.
-    let consumerStart: [Int], consumers: [Int]
-    let producerStart: [Int], producers: [Int]
     /// Groups held at z = 0 (they contain a blocked unit).
     let frozen: [Bool]
-    /// Σ ln g over the kept elements.
-    let logDiagonalSum: Double
-    /// Elements left out because g = 0.
-    let zeroEntries: Int
 
-    var count: Int { diagonal.count }
+    /// n: the kept elements (g > 0).
+    var count: Int { links.count }
+    /// Σ ln g over the kept elements.
+    var logDiagonalSum: Double { links.logDiagonalSum }
+    /// Elements left out because g = 0.
+    var zeroEntries: Int { links.zeroEntries }
 
     /// Joins the diagonal to the rescaling roles.
     /// - Throws: `PathKernelError.invalidRole` when a role names a tensor
@@ -56,40 +52,16 @@ struct KernelAlignmentProblem {
             try KernelAlignmentProblem.validate(role, kernel: kernel, groupCount: groupCount)
             roles[role.tensor] = role
         }
-
-        var diagonal: [Double] = [], outs: [Int32] = [], ins: [Int32] = [], zeros = 0
-        diagonal.reserveCapacity(kernel.parameterCount)
-        for name in kernel.tensorOrder {
-            let values = kernel.values[name] ?? []
-            let keep = { (index: Int, out: Int, input: Int) in
-                let g = values[index]
-                if g > 0 { diagonal.append(g); outs.append(Int32(out)); ins.append(Int32(input)) } else { zeros += 1 }
-            }
-            if let role = roles[name] {
-                role.forEachElement { index, out, input in keep(index, out, input) }
-            } else {
-                for index in values.indices { keep(index, -1, -1) }
-            }
-        }
-
-        func ranges(_ select: (Int) -> Int32?) -> (start: [Int], items: [Int]) {
-            var counts = [Int](repeating: 0, count: groupCount + 1)
-            for i in diagonal.indices { if let h = select(i) { counts[Int(h) + 1] += 1 } }
-            for h in 0..<groupCount { counts[h + 1] += counts[h] }
-            var fill = counts, items = [Int](repeating: 0, count: counts[groupCount])
-            for i in diagonal.indices { if let h = select(i) { items[fill[Int(h)]] = i; fill[Int(h)] += 1 } }
-            return (counts, items)
-        }
-        let consumed = ranges { ins[$0] >= 0 && ins[$0] != outs[$0] ? ins[$0] : nil }
-        let produced = ranges { outs[$0] >= 0 && ins[$0] != outs[$0] ? outs[$0] : nil }
-
+        var links = KernelAlignmentLinks(kernel: kernel, roles: roles, groupCount: groupCount)
         let blocked = Set(structure.blocked.map { "\($0.node):\($0.index)" })
-        self.frozen = structure.groups.map { group in group.units.contains(where: blocked.contains) }
-        self.diagonal = diagonal; self.outGroup = outs; self.inGroup = ins; self.groupCount = groupCount
-        self.consumerStart = consumed.start; self.consumers = consumed.items
-        self.producerStart = produced.start; self.producers = produced.items
-        self.logDiagonalSum = diagonal.reduce(0) { $0 + log($1) }
-        self.zeroEntries = zeros
+        let frozen = structure.groups.map { group in group.units.contains(where: blocked.contains) }
+        let active = (0..<groupCount).map { !frozen[$0] && links.producerCount[$0] + links.consumerCount[$0] > 0 }
+        let schedule = SweepSchedule(links: links, active: active)
+        links.makeColumnCopies(schedule.columnCopies)
+        self.links = links
+        self.schedule = schedule
+        self.groupCount = groupCount
+        self.frozen = frozen
     }
 
     private static func validate(_ role: ParameterRole, kernel: PathKernelDiagonal, groupCount: Int) throws {
@@ -99,6 +71,10 @@ struct KernelAlignmentProblem {
         }
         guard role.shape == shape else {
             throw PathKernelError.invalidRole(tensor: name, reason: "role shape \(role.shape) differs from the tensor's \(shape)")
+        }
+        let entries = kernel.values[name]?.count ?? 0
+        guard entries == shape.reduce(1, *) else {
+            throw PathKernelError.invalidRole(tensor: name, reason: "the kernel has \(entries) entries for shape \(shape)")
         }
         guard role.outAxis >= 0, role.outAxis < shape.count, role.outGroups.count == shape[role.outAxis] else {
             throw PathKernelError.invalidRole(tensor: name,
@@ -118,41 +94,24 @@ struct KernelAlignmentProblem {
         }
     }
 
-    /// t = z[in] − z[out] of element `i`.
-    @inline(__always) func exponent(_ i: Int, _ z: [Double]) -> Double {
-        let o = Int(outGroup[i]), c = Int(inGroup[i])
-        return (c >= 0 ? z[c] : 0) - (o >= 0 ? z[o] : 0)
-    }
-
-    /// The rescaled entry g·4^t of element `i`.
-    @inline(__always) func entry(_ i: Int, _ z: [Double]) -> Double {
-        diagonal[i] * exp2(2 * exponent(i, z))
-    }
-
-    /// Σ e over all kept elements.
+    /// Σ e over all kept elements at `z`.
     func total(_ z: [Double]) -> Double {
-        var sum = 0.0
-        for i in diagonal.indices { sum += entry(i, z) }
-        return sum
+        links.total(z: z, factors: LinkFactors(links: links, z: z), schedule: schedule)
     }
 
     /// F(z) = n·ln(Σe/n) − Σ ln e (natural logarithms); 0 with no elements.
     func criterion(_ z: [Double]) -> Double {
-        guard count > 0 else { return 0 }
-        var sum = 0.0, exponents = 0.0
-        for i in diagonal.indices {
-            let t = exponent(i, z)
-            sum += diagonal[i] * exp2(2 * t)
-            exponents += t
-        }
-        return Double(count) * log(sum / Double(count)) - logDiagonalSum - 2 * M_LN2 * exponents
+        criterion(total: total(z), z: z)
     }
 
-    /// Group h's share of Σe: consumers B, producers C, and their counts.
-    func groupSums(_ h: Int, _ z: [Double]) -> (consumers: Double, producers: Double, consumerCount: Int, producerCount: Int) {
-        var b = 0.0, c = 0.0
-        for k in consumerStart[h]..<consumerStart[h + 1] { b += entry(consumers[k], z) }
-        for k in producerStart[h]..<producerStart[h + 1] { c += entry(producers[k], z) }
-        return (b, c, consumerStart[h + 1] - consumerStart[h], producerStart[h + 1] - producerStart[h])
+    /// F at `z` given Σe at `z`: Σ ln e = Σ ln g + ln4·Σ t, and Σ t over the
+    /// elements is Σ_h z[h]·(consumers of h − producers of h).
+    func criterion(total: Double, z: [Double]) -> Double {
+        guard count > 0 else { return 0 }
+        var exponents = 0.0
+        for h in 0..<groupCount where z[h] != 0 {
+            exponents += z[h] * Double(links.consumerCount[h] - links.producerCount[h])
+        }
+        return Double(count) * log(total / Double(count)) - logDiagonalSum - 2 * M_LN2 * exponents
     }
 }

@@ -41,19 +41,21 @@ extension KernelAlignmentProblem {
     ///   the last relaxation factor ω (1 when plain).
     func solveContinuous(from start: [Double], tolerance: Double, maxSweeps: Int, overRelax: Bool = false)
         -> (z: [Double], history: [Double], converged: Bool, omega: Double) {
-        var z = start, history: [Double] = [], converged = false
+        var history: [Double] = [], converged = false
         var relaxation = RelaxationController()
         let n = Double(count)
-        guard maxSweeps > 0 else { return (z, history, false, 1) }
+        guard maxSweeps > 0 else { return (start, history, false, 1) }
+        var state = SweepState(problem: self, z: start)
+        // Σe at the current point: at the start, then after each sweep (the
+        // same pass gives F for the history and the next sweep's Σe).
+        var sum = state.total(self)
         for _ in 1...maxSweeps {
-            var sum = total(z), change = 0.0
+            var change = 0.0
             let omega = overRelax ? relaxation.omega : 1
-            for h in 0..<groupCount where !frozen[h] {
-                let s = groupSums(h, z)
-                guard s.consumerCount + s.producerCount > 0 else { continue }
+            _ = sweep(&state, sum: sum) { _, s, sum in
                 let rest = max(sum - s.consumers - s.producers, 0)
                 guard var y = optimalStep(consumers: s.consumers, producers: s.producers, rest: rest,
-                                          consumerCount: s.consumerCount, producerCount: s.producerCount) else { continue }
+                                          consumerCount: s.consumerCount, producerCount: s.producerCount) else { return nil }
                 if omega != 1 {
                     // F along z[h], up to a constant, as a function of y.
                     let a = Double(s.producerCount - s.consumerCount)
@@ -62,15 +64,15 @@ extension KernelAlignmentProblem {
                     if stretched.isFinite, stretched > 0, along(stretched) <= along(1) { y = stretched }
                 }
                 let delta = log2(y) / 2
-                z[h] += delta
                 change += abs(delta)
-                sum = rest + s.consumers * y + s.producers / y
+                return (delta, rest + s.consumers * y + s.producers / y)
             }
-            history.append(criterion(z))
+            sum = state.sweptTotal(self)
+            history.append(criterion(total: sum, z: state.z))
             if change < tolerance { converged = true; break }
             relaxation.record(change: change)
         }
-        return (z, history, converged, overRelax ? relaxation.omega : 1)
+        return (state.z, history, converged, overRelax ? relaxation.omega : 1)
     }
 }
 

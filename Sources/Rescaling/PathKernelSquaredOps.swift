@@ -118,11 +118,10 @@ struct SquaredOpBuilder {
         }
         let transposed = layout == .keras
         let (outF, inF) = transposed ? (shape[1], shape[0]) : (shape[0], shape[1])
-        let canonical = transposed ? ChannelImage.transpose(w, rows: inF, columns: outF) : w
         let b = try bias.map { try vector($0, node: node, count: outF) }
         return SquaredLinear(weightName: weight, biasName: bias, outFeatures: outF, inFeatures: inF,
-                             weight: canonical.map { $0 * $0 }, bias: b?.map { $0 * $0 },
-                             storedTransposed: transposed)
+                             weight: Self.squared(transposed ? ChannelImage.transpose(w, rows: inF, columns: outF) : w),
+                             bias: b.map(Self.squared), storedTransposed: transposed)
     }
 
     private func convolution(_ node: String, _ conv: Conv2D) throws -> SquaredConv {
@@ -145,8 +144,17 @@ struct SquaredOpBuilder {
         }
         let b = try conv.bias.map { try vector($0, node: node, count: o) }
         return SquaredConv(weightName: conv.weight, biasName: conv.bias, outChannels: o, inPerGroup: i,
-                           kH: kh, kW: kw, conv: conv, weight: canonical.map { $0 * $0 },
-                           bias: b?.map { $0 * $0 }, storedKeras: keras)
+                           kH: kh, kW: kw, conv: conv, weight: Self.squared(canonical),
+                           bias: b.map(Self.squared), storedKeras: keras)
+    }
+
+    /// Every element squared, in place (the values are fresh copies: no
+    /// second array of the size of the weights).
+    private static func squared(_ values: consuming [Double]) -> [Double] {
+        values.withUnsafeMutableBufferPointer { v in
+            for i in v.indices { v[i] *= v[i] }
+        }
+        return values
     }
 
     private func batchNorm(_ node: String, _ bn: BatchNorm) throws -> SquaredBatchNorm {
