@@ -60,7 +60,7 @@ import WeightFiles
     @Test(arguments: [1.0, 2.0, 3.0])
     func carriedTotalsEqualANewPass(p: Double) throws {
         for (name, problem) in try Self.problems() {
-            let kernel = LpqKernel(problem: problem, p: p, q: p)
+            let kernel = try LpqKernel(problem: problem, p: p, q: p)
             let layout = kernel.layout
             let free = layout.freeGroups.count
             var sweeper = LpqSweeper(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
@@ -125,7 +125,7 @@ import WeightFiles
     @Test(arguments: [1.0, 2.0, 3.0])
     func searchTakesTheSamePathAsAPassPerClass(p: Double) throws {
         for (name, problem) in try Self.problems() {
-            let kernel = LpqKernel(problem: problem, p: p, q: p)
+            let kernel = try LpqKernel(problem: problem, p: p, q: p)
             let layout = kernel.layout
             let free = layout.freeGroups.count
             var random = TestRandom(seed: 23)
