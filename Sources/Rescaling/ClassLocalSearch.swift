@@ -66,7 +66,7 @@ struct ClassLocalSearch {
         // `IntegerRefiner.localSearch`.
         let threshold = 1e-13 * Swift.max(startObjective, .leastNormalMagnitude)
         let grow = exp2(p) - 1, shrink = exp2(-p) - 1
-        let update = GroupTotalsUpdate(kernel: sweeper.kernel)
+        let update = GroupTotalsUpdate(kernel: sweeper.kernel, incidence: GroupIncidence(layout: sweeper.kernel.layout))
         let budget = sweeper.kernel.layout.valueCount / 8
         var s = [Double](repeating: 1, count: free + 1)
         sweeper.kernel.consumerFactors(x, into: &s)

@@ -19,27 +19,12 @@ import Foundation
 /// pass up to rounding (the sums are regrouped).
 struct GroupTotalsUpdate {
     let kernel: LpqKernel
-    /// Per free group: the global rows producing it.
-    private let producerRows: [[Int32]]
-    /// Per free group: the (segment, local column) pairs consuming it.
-    private let consumerColumns: [[(segment: Int32, column: Int32)]]
+    private let incidence: GroupIncidence
 
-    init(kernel: LpqKernel) {
+    init(kernel: LpqKernel, incidence: GroupIncidence) {
         precondition(kernel.p == kernel.q)
         self.kernel = kernel
-        let layout = kernel.layout
-        let free = layout.freeGroups.count
-        var producerRows = [[Int32]](repeating: [], count: free)
-        for (row, out) in layout.rowOut.enumerated() where Int(out) < free { producerRows[Int(out)].append(Int32(row)) }
-        var consumerColumns = [[(segment: Int32, column: Int32)]](repeating: [], count: free)
-        for (s, seg) in layout.segments.enumerated() {
-            for c in 0..<seg.columnCount {
-                let g = Int(layout.columnGroups[seg.columnStart + c])
-                if g < free { consumerColumns[g].append((Int32(s), Int32(c))) }
-            }
-        }
-        self.producerRows = producerRows
-        self.consumerColumns = consumerColumns
+        self.incidence = incidence
     }
 
     /// Stored values `apply` reads for `moves`: each producer row whole, and
@@ -48,8 +33,8 @@ struct GroupTotalsUpdate {
         let layout = kernel.layout
         var total = 0
         for move in moves {
-            for row in producerRows[move.group] { total += layout.segments[Int(layout.rowSegment[Int(row)])].columnCount }
-            for entry in consumerColumns[move.group] { total += layout.segments[Int(entry.segment)].rowCount }
+            for row in incidence.producerRows[move.group] { total += layout.segments[Int(layout.rowSegment[Int(row)])].columnCount }
+            for entry in incidence.consumerColumns[move.group] { total += layout.segments[Int(entry.segment)].rowCount }
         }
         return total
     }
@@ -71,7 +56,7 @@ struct GroupTotalsUpdate {
                 let g = move.group
                 let sigma = Double(move.step)
                 // Producer rows of g: their consumer shares grow by 2^(pσ) − 1.
-                for row in producerRows[g] {
+                for row in incidence.producerRows[g] {
                     let r = Int(row)
                     let seg = layout.segments[Int(layout.rowSegment[r])]
                     let values = base + seg.valueOffset + (r - seg.rowStart) * seg.columnCount
@@ -83,7 +68,7 @@ struct GroupTotalsUpdate {
                 }
                 // Consumer columns of g, gathered per segment.
                 let weight = s[g] * (exp2(-p * sigma) - 1)
-                for entry in consumerColumns[g] { columnsOf[Int(entry.segment), default: []].append((Int(entry.column), weight)) }
+                for entry in incidence.consumerColumns[g] { columnsOf[Int(entry.segment), default: []].append((Int(entry.column), weight)) }
             }
             // Rows consuming moved groups: their terms change by
             // 2^(p z_out + rowLogScale − logOffset)·Σ A[r,c]·weight_c.

@@ -42,85 +42,105 @@ struct IntegerRefiner {
 
     // MARK: Local search
 
-    /// Single-group ±1 moves while any lowers the objective. Returns the
-    /// improved point and the number of moves made.
+    /// Single-group ±1 moves while any lowers the objective, one group at a
+    /// time with exact changes (row sums and terms kept up to date). A group
+    /// is looked at again only when a move touched a segment holding its
+    /// rows or columns since it was last looked at: otherwise every number
+    /// its change is computed from is unchanged, and so is its (declined)
+    /// move. Returns the improved point and the number of moves made.
     func localSearch(_ start: [Double], maxRounds: Int = 1000) -> (x: [Double], moves: Int) {
         let layout = kernel.layout
-        let p = kernel.p, q = kernel.q
+        let p = kernel.p, q = kernel.q, ratio = q / p
+        let incidence = GroupIncidence(layout: layout)
         var x = start
-        // Per group: producer rows; consumer entries (row, value index).
-        var producerRows = [[Int32]](repeating: [], count: free)
-        var consumers = [[(row: Int32, value: Int32)]](repeating: [], count: free)
-        for seg in layout.segments {
-            for r in 0..<seg.rowCount {
-                let row = seg.rowStart + r
-                let o = Int(layout.rowOut[row])
-                if o < free { producerRows[o].append(Int32(row)) }
-                for c in 0..<seg.columnCount {
-                    let g = Int(layout.columnGroups[seg.columnStart + c])
-                    let vi = seg.valueOffset + r * seg.columnCount + c
-                    if g < free && kernel.values[vi] > 0 { consumers[g].append((Int32(row), Int32(vi))) }
-                }
-            }
-        }
-        // Row sums T and terms R at x.
         var s = [Double](repeating: 1, count: free + 1)
         kernel.consumerFactors(x, into: &s)
         var t = [Double](repeating: 0, count: layout.rowCount)
         var term = [Double](repeating: 0, count: layout.rowCount)
+        // u^(q/p), without pow for the common exponents.
+        func power(_ u: Double) -> Double {
+            ratio == 2 ? u * u : (ratio == 1 ? u : (ratio == 0.5 ? u.squareRoot() : pow(u, ratio)))
+        }
         func rowTerm(_ row: Int, _ tr: Double) -> Double {
             guard tr > 0 else { return 0 }
             let o = Int(layout.rowOut[row])
-            return exp2(q * x[o] + (q / p) * (kernel.rowLogScale[row] + log2(tr)) - kernel.logOffset)
+            return exp2(q * x[o] + ratio * (kernel.rowLogScale[row] + log2(tr)) - kernel.logOffset)
         }
-        for seg in layout.segments {
-            for r in 0..<seg.rowCount {
-                var sum = 0.0
-                for c in 0..<seg.columnCount {
-                    sum += Double(kernel.values[seg.valueOffset + r * seg.columnCount + c]) * s[Int(layout.columnGroups[seg.columnStart + c])]
+        kernel.values.withUnsafeBufferPointer { v in
+            for seg in layout.segments {
+                for r in 0..<seg.rowCount {
+                    var sum = 0.0
+                    for c in 0..<seg.columnCount {
+                        sum += Double(v[seg.valueOffset + r * seg.columnCount + c]) * s[Int(layout.columnGroups[seg.columnStart + c])]
+                    }
+                    t[seg.rowStart + r] = sum
+                    term[seg.rowStart + r] = rowTerm(seg.rowStart + r, sum)
                 }
-                t[seg.rowStart + r] = sum
-                term[seg.rowStart + r] = rowTerm(seg.rowStart + r, sum)
             }
         }
         let total = term.reduce(0, +)
         let threshold = 1e-13 * Swift.max(total, .leastNormalMagnitude)
+        let grow = (up: exp2(q) - 1, down: exp2(-q) - 1)        // producer rows
+        let share = (up: exp2(-p) - 1, down: exp2(p) - 1)       // consumer values
+        // Moves made so far when a segment was last touched by one, and when
+        // each group was last looked at (−1: never).
+        var touched = [Int](repeating: 0, count: layout.segments.count)
+        var lookedAt = [Int](repeating: -1, count: free)
         var moves = 0
-        for _ in 0..<maxRounds {
-            var improved = false
-            for g in 0..<free {
-                var bestDelta = -threshold
-                var bestSign = 0
-                for sign in [1, -1] {
-                    let target = Int(x[g]) + sign
-                    guard target >= lo[g], target <= hi[g] else { continue }
-                    let up = exp2(q * Double(sign))
-                    var delta = 0.0
-                    for row in producerRows[g] { delta += term[Int(row)] * (up - 1) }
-                    let factor = exp2(-p * Double(sign)) - 1
-                    for entry in consumers[g] {
-                        let row = Int(entry.row)
-                        let old = t[row]
-                        let new = old + Double(kernel.values[Int(entry.value)]) * s[g] * factor
-                        delta += term[row] * (pow(Swift.max(new, 0) / old, q / p) - 1)
+        kernel.values.withUnsafeBufferPointer { v in
+            for _ in 0..<maxRounds {
+                var improved = false
+                for g in 0..<free {
+                    guard incidence.segments[g].contains(where: { touched[Int($0)] > lookedAt[g] }) else { continue }
+                    lookedAt[g] = moves
+                    let canGrow = Int(x[g]) + 1 <= hi[g], canShrink = Int(x[g]) - 1 >= lo[g]
+                    guard canGrow || canShrink else { continue }
+                    var deltaUp = 0.0, deltaDown = 0.0
+                    for row in incidence.producerRows[g] {
+                        deltaUp += term[Int(row)] * grow.up
+                        deltaDown += term[Int(row)] * grow.down
                     }
-                    if delta < bestDelta { bestDelta = delta; bestSign = sign }
+                    for entry in incidence.consumerColumns[g] {
+                        let seg = layout.segments[Int(entry.segment)]
+                        var position = seg.valueOffset + Int(entry.column)
+                        for r in 0..<seg.rowCount {
+                            let a = Double(v[position])
+                            position += seg.columnCount
+                            guard a > 0 else { continue }
+                            let row = seg.rowStart + r
+                            let old = t[row], scaled = a * s[g]
+                            deltaUp += term[row] * (power(Swift.max(old + scaled * share.up, 0) / old) - 1)
+                            deltaDown += term[row] * (power(Swift.max(old + scaled * share.down, 0) / old) - 1)
+                        }
+                    }
+                    var bestDelta = -threshold
+                    var bestSign = 0
+                    if canGrow && deltaUp < bestDelta { bestDelta = deltaUp; bestSign = 1 }
+                    if canShrink && deltaDown < bestDelta { bestDelta = deltaDown; bestSign = -1 }
+                    guard bestSign != 0 else { continue }
+                    // Apply the move and update the affected rows.
+                    x[g] += Double(bestSign)
+                    let oldS = s[g]
+                    s[g] = exp2(-p * x[g])
+                    for row in incidence.producerRows[g] { term[Int(row)] = rowTerm(Int(row), t[Int(row)]) }
+                    for entry in incidence.consumerColumns[g] {
+                        let seg = layout.segments[Int(entry.segment)]
+                        var position = seg.valueOffset + Int(entry.column)
+                        for r in 0..<seg.rowCount {
+                            let a = Double(v[position])
+                            position += seg.columnCount
+                            guard a > 0 else { continue }
+                            let row = seg.rowStart + r
+                            t[row] += a * (s[g] - oldS)
+                            term[row] = rowTerm(row, t[row])
+                        }
+                    }
+                    moves += 1
+                    for segment in incidence.segments[g] { touched[Int(segment)] = moves }
+                    improved = true
                 }
-                guard bestSign != 0 else { continue }
-                // Apply the move and update the affected rows.
-                x[g] += Double(bestSign)
-                let oldS = s[g]
-                s[g] = exp2(-p * x[g])
-                for row in producerRows[g] { term[Int(row)] = rowTerm(Int(row), t[Int(row)]) }
-                for entry in consumers[g] {
-                    let row = Int(entry.row)
-                    t[row] += Double(kernel.values[Int(entry.value)]) * (s[g] - oldS)
-                    term[row] = rowTerm(row, t[row])
-                }
-                moves += 1
-                improved = true
+                if !improved { break }
             }
-            if !improved { break }
         }
         return (x, moves)
     }

@@ -65,7 +65,7 @@ import WeightFiles
             let free = layout.freeGroups.count
             var sweeper = LpqSweeper(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
             let coloring = GroupColoring(layout: layout)
-            let update = GroupTotalsUpdate(kernel: kernel)
+            let update = GroupTotalsUpdate(kernel: kernel, incidence: GroupIncidence(layout: layout))
             var random = TestRandom(seed: 17)
             var x = Self.randomIntegerPoint(free: free, &random)
             var s = [Double](repeating: 1, count: free + 1)
@@ -145,6 +145,87 @@ import WeightFiles
                 let (freshIn, freshOut, _) = Self.pass(&check, outcome.x)
                 #expect(totals.I == Array(freshIn.prefix(free)), "\(name) p=\(p)")
                 #expect(totals.O == Array(freshOut.prefix(free)), "\(name) p=\(p)")
+            }
+        }
+    }
+}
+
+extension ClassSearchTests {
+    /// The single-group search for p ≠ q as it ran before it skipped
+    /// untouched groups: every group, both signs, every round, with pow.
+    static func searchLookingAtEveryGroup(_ start: [Double], kernel: LpqKernel) -> (x: [Double], moves: Int) {
+        let layout = kernel.layout
+        let p = kernel.p, q = kernel.q
+        let free = layout.freeGroups.count
+        let lo = layout.boxLo.map { Int(ceil($0 - 1e-9)) }, hi = layout.boxHi.map { Int(floor($0 + 1e-9)) }
+        var x = start
+        var s = [Double](repeating: 1, count: free + 1)
+        kernel.consumerFactors(x, into: &s)
+        var t = [Double](repeating: 0, count: layout.rowCount)
+        for seg in layout.segments {
+            for r in 0..<seg.rowCount {
+                for c in 0..<seg.columnCount {
+                    t[seg.rowStart + r] += Double(kernel.values[seg.valueOffset + r * seg.columnCount + c]) * s[Int(layout.columnGroups[seg.columnStart + c])]
+                }
+            }
+        }
+        func rowTerm(_ row: Int) -> Double {
+            t[row] > 0 ? exp2(q * x[Int(layout.rowOut[row])] + (q / p) * (kernel.rowLogScale[row] + log2(t[row])) - kernel.logOffset) : 0
+        }
+        let threshold = 1e-13 * (0..<layout.rowCount).reduce(0) { $0 + rowTerm($1) }
+        var moves = 0
+        while true {
+            var improved = false
+            for g in 0..<free {
+                var best = -threshold, bestSign = 0
+                for sign in [1, -1] where Int(x[g]) + sign >= lo[g] && Int(x[g]) + sign <= hi[g] {
+                    var delta = 0.0
+                    for seg in layout.segments {
+                        for r in 0..<seg.rowCount {
+                            let row = seg.rowStart + r
+                            if Int(layout.rowOut[row]) == g { delta += rowTerm(row) * (exp2(q * Double(sign)) - 1) }
+                            for c in 0..<seg.columnCount where Int(layout.columnGroups[seg.columnStart + c]) == g {
+                                let a = Double(kernel.values[seg.valueOffset + r * seg.columnCount + c])
+                                guard a > 0 else { continue }
+                                let new = t[row] + a * s[g] * (exp2(-p * Double(sign)) - 1)
+                                delta += rowTerm(row) * (pow(Swift.max(new, 0) / t[row], q / p) - 1)
+                            }
+                        }
+                    }
+                    if delta < best { best = delta; bestSign = sign }
+                }
+                guard bestSign != 0 else { continue }
+                let oldS = s[g]
+                x[g] += Double(bestSign)
+                s[g] = exp2(-p * x[g])
+                for seg in layout.segments {
+                    for r in 0..<seg.rowCount {
+                        for c in 0..<seg.columnCount where Int(layout.columnGroups[seg.columnStart + c]) == g {
+                            t[seg.rowStart + r] += Double(kernel.values[seg.valueOffset + r * seg.columnCount + c]) * (s[g] - oldS)
+                        }
+                    }
+                }
+                moves += 1
+                improved = true
+            }
+            if !improved { return (x, moves) }
+        }
+    }
+
+    @Test(arguments: [(1.0, 2.0), (2.0, 1.0), (3.0, 1.5), (1.0, 3.0)])
+    func singleGroupSearchSkipsOnlyWhatCannotChange(p: Double, q: Double) throws {
+        for (name, problem) in try Self.problems() {
+            let kernel = LpqKernel(problem: problem, p: p, q: q)
+            let layout = kernel.layout
+            let refiner = IntegerRefiner(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
+            var random = TestRandom(seed: 29)
+            for _ in 0..<3 {
+                let start = Self.randomIntegerPoint(free: layout.freeGroups.count, &random)
+                let reference = Self.searchLookingAtEveryGroup(start, kernel: kernel)
+                let result = refiner.localSearch(start)
+                #expect(result.x == reference.x, "\(name) p=\(p) q=\(q)")
+                #expect(result.moves == reference.moves, "\(name) p=\(p) q=\(q)")
+                #expect(result.moves > 0, "\(name) p=\(p) q=\(q)")
             }
         }
     }
