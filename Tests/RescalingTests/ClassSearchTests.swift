@@ -215,7 +215,7 @@ extension ClassSearchTests {
     @Test(arguments: [(1.0, 2.0), (2.0, 1.0), (3.0, 1.5), (1.0, 3.0)])
     func singleGroupSearchSkipsOnlyWhatCannotChange(p: Double, q: Double) throws {
         for (name, problem) in try Self.problems() {
-            let kernel = LpqKernel(problem: problem, p: p, q: q)
+            let kernel = try LpqKernel(problem: problem, p: p, q: q)
             let layout = kernel.layout
             let refiner = IntegerRefiner(kernel: kernel, lo: layout.boxLo, hi: layout.boxHi)
             var random = TestRandom(seed: 29)
