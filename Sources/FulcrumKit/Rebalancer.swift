@@ -37,7 +37,7 @@ public struct Rebalancer: Sendable {
         // Building the problem checks every movable element is finite (one
         // pass over the tensors instead of two); its error becomes the same
         // `RescaleError.nonFinite` that `align` throws.
-        try rescale(model, checkingFinite: false) {
+        try rescale(model) {
             let problem: BalanceProblem
             do {
                 problem = try BalanceProblem(structure: model.structure, source: model.parameters)
@@ -61,18 +61,18 @@ public struct Rebalancer: Sendable {
     public func align(_ model: Model,
                       options: AlignmentOptions = AlignmentOptions()) throws -> RescaleResult<AlignmentResult> {
         try rescale(model) {
+            try model.requireFiniteParameters()
             let result = try alignKernel(network: model.network, tensors: model.tensors(), structure: model.structure,
                                          inputShape: model.network.inputShape, options: options)
             return (result, result.z, result.exact)
         }
     }
 
-    /// The shared flow: refuse non-finite parameters, solve, move the
-    /// tensors, prove.
-    private func rescale<Report: Sendable>(_ model: Model, checkingFinite: Bool = true,
+    /// The shared flow: solve (each method refuses non-finite parameters
+    /// first), move the tensors, prove.
+    private func rescale<Report: Sendable>(_ model: Model,
                                            solve: () throws -> (Report, LogScales, Bool)) throws -> RescaleResult<Report> {
         let clock = ContinuousClock()
-        if checkingFinite { try model.requireFiniteParameters() }
         let solveStart = clock.now
         let (report, scales, exact) = try solve()
         let rewritten = try Self.moved(model, by: scales)
@@ -94,9 +94,7 @@ public struct Rebalancer: Sendable {
     static func moved(_ model: Model, by z: LogScales) throws -> [Tensor] {
         var result: [Tensor] = []
         for role in model.structure.parameters {
-            guard model.parameters.contains(role.tensor) else {
-                throw WeightFileError.noSuchTensor(path: model.displayPath, name: role.tensor)
-            }
+            // Throws `noSuchTensor` naming `displayPath` (the source's label).
             let tensor = try model.parameters.tensor(role.tensor)
             let rescaled = tensor.rescaled(by: z, as: role)
             if rescaled.bytes != tensor.bytes { result.append(rescaled) }
